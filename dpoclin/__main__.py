@@ -1,0 +1,3 @@
+from dpoclin.cli import main
+
+main()
