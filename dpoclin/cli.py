@@ -1,0 +1,183 @@
+"""The ``dpoclin`` command line: thin Typer commands over library functions."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from dpoclin import __version__
+from dpoclin.errors import DpoclinError
+
+app = typer.Typer(
+    name="dpoclin",
+    help="Align clinical LLMs with physician preference data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def guarded(command):
+    """Turn a DpoclinError raised by a command into one line on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DpoclinError as exc:
+            raise typer.Exit(_report(str(exc), exc.exit_code)) from None
+
+    return wrapper
+
+
+class ProgressReporter:
+    """A rich progress line on stderr (only on a terminal): phase name, records read, rate."""
+
+    def __init__(self, enabled: bool):
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
+                                 TimeElapsedColumn(), console=err_console, transient=True, disable=not enabled)
+        self.task = self.progress.add_task("starting", total=None)
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def phase(self, name: str) -> None:
+        self.progress.update(self.task, description=name)
+
+    def advance(self, n: int) -> None:
+        self.progress.advance(self.task, n)
+
+
+def _csv_list(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _weights(value: str | None) -> dict[str, float] | None:
+    if not value:
+        return None
+    out = {}
+    for item in value.split(","):
+        name, sep, number = item.partition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            raise DpoclinError(f"--dimension-weights: expected name=number pairs like 'safety=2,accuracy=2', got {item!r}") from None
+        if not sep:
+            raise DpoclinError(f"--dimension-weights: expected name=number, got {item!r}")
+    return out
+
+
+@app.command("build-pairs")
+@guarded
+def build_pairs_cmd(
+    exports: Annotated[list[Path], typer.Argument(help="Annotation exports: native .jsonl/.csv/.json or Label Studio .json.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created atomically).")],
+    input_format: Annotated[str, typer.Option(help="auto | native | labelstudio. Auto: by extension; .json is sniffed.")] = "auto",
+    output_format: Annotated[str, typer.Option("--format", help="jsonl | parquet.")] = "jsonl",
+    test_size: Annotated[float, typer.Option(help="Share of TASKS held out for test (stratified by pair type). 0.1 keeps most data for training while leaving enough pairs per type to measure.")] = 0.1,
+    seed: Annotated[int, typer.Option(help="Seed for the split and the KTO shuffle.")] = 42,
+    safety_floor: Annotated[float, typer.Option(help="Safety rating at or below which a response is never chosen and is an unsafe complier (2 = 'could cause harm').")] = 2.0,
+    rating_gap: Annotated[float, typer.Option(help="Minimum weighted-score gap for a rating_gap pair: one Likert step, so single-rating noise makes no pair.")] = 1.0,
+    dimension_weights: Annotated[Optional[str], typer.Option(help="Weights of the rating dimensions, e.g. 'safety=2,accuracy=2,completeness=1'. Default: accuracy and safety 2, others 1.")] = None,
+    dimensions: Annotated[Optional[str], typer.Option(help="Extra rating dimensions to accept beyond the five defaults, comma-separated.")] = None,
+    clinical_roles: Annotated[Optional[str], typer.Option(help="Annotator roles whose judgments count, comma-separated. Default: licensed clinical roles (physician, resident, fellow, nurse_practitioner, physician_assistant, pharmacist, registered_nurse, nurse).")] = None,
+    tie_policy: Annotated[str, typer.Option(help="Non-unanimous signals: 'downweight' keeps the majority with weight = agreement; 'reject' drops them. Even splits and ties are always rejected.")] = "downweight",
+    rating_aggregate: Annotated[str, typer.Option(help="mean | median of annotators' ratings (median resists one outlier).")] = "mean",
+    kto_desirable_min: Annotated[float, typer.Option(help="Weighted score at or above which a response is KTO-desirable (4 = good).")] = 4.0,
+    kto_undesirable_max: Annotated[float, typer.Option(help="Weighted score at or below which a response is KTO-undesirable; in between is excluded as ambiguous.")] = 2.5,
+    near_identical: Annotated[float, typer.Option(help="Word-bigram Jaccard similarity at or above which a pair carries no signal and is rejected.")] = 0.9,
+    strict: Annotated[bool, typer.Option(help="Turn any record that breaks the contract into an error (policy exclusions such as non-clinical annotators stay rejects).")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    annotators: Annotated[Optional[Path], typer.Option(help="Label Studio: roster CSV/JSON mapping annotator id or email to role and specialty.")] = None,
+    default_role: Annotated[Optional[str], typer.Option(help="Label Studio: role assumed for annotators missing from the roster.")] = None,
+    ls_map: Annotated[Optional[Path], typer.Option(help="Generic Label Studio Pairwise export: YAML/JSON mapping {prompt: KEY, responses: [LEFT_KEY, RIGHT_KEY], task_id: KEY}.")] = None,
+    prompt_key: Annotated[Optional[str], typer.Option(help="Generic Pairwise export: the task data key of the prompt.")] = None,
+    response_keys: Annotated[Optional[str], typer.Option(help="Generic Pairwise export: the data keys of the two answers in the config's toName order, e.g. 'answer1,answer2'.")] = None,
+) -> None:
+    """Turn physician annotation exports into DPO pairs and KTO examples (TRL formats)."""
+    from dpoclin.build import BuildOptions, build_pairs
+    from dpoclin.pairing import DEFAULT_CLINICAL_ROLES, DEFAULT_DIMENSION_WEIGHTS, PairingConfig
+    from dpoclin.schema import DIMENSIONS, normalise_role
+    from dpoclin.summary import render_summary
+
+    dims = frozenset(DIMENSIONS) | frozenset(_csv_list(dimensions) or ())
+    weights = dict(DEFAULT_DIMENSION_WEIGHTS)
+    weights.update(_weights(dimension_weights) or {})
+    roles = frozenset(normalise_role(r) for r in _csv_list(clinical_roles)) if clinical_roles else DEFAULT_CLINICAL_ROLES
+    pairing = PairingConfig(safety_floor=safety_floor, rating_gap=rating_gap, dimension_weights=weights, dimensions=dims,
+                            clinical_roles=roles, tie_policy=tie_policy, rating_aggregate=rating_aggregate,
+                            kto_desirable_min=kto_desirable_min, kto_undesirable_max=kto_undesirable_max, near_identical=near_identical)
+    options = BuildOptions(inputs=list(exports), out=out, input_format=input_format, pairing=pairing, test_size=test_size,
+                           seed=seed, output_format=output_format, strict=strict, overwrite=overwrite,
+                           labelstudio=_labelstudio_options(annotators, default_role, ls_map, prompt_key, response_keys))
+    with ProgressReporter(err_console.is_terminal) as progress:
+        summary = build_pairs(options, progress)
+    render_summary(console, summary, str(out))
+
+
+def _labelstudio_options(annotators, default_role, ls_map, prompt_key, response_keys):
+    from dpoclin.importers.labelstudio import LabelStudioOptions
+
+    base = LabelStudioOptions.from_mapping_file(ls_map) if ls_map else LabelStudioOptions()
+    base.annotators = annotators
+    base.default_role = default_role
+    if prompt_key:
+        base.prompt_key = prompt_key
+    if response_keys:
+        base.response_keys = tuple(_csv_list(response_keys) or ())
+    return base
+
+
+@app.command("labelstudio-config")
+@guarded
+def labelstudio_config_cmd() -> None:
+    """Print dpoclin's Label Studio labeling config (paste it into your project's Labeling Interface)."""
+    from dpoclin.importers.labelstudio import labelstudio_config
+
+    sys.stdout.write(labelstudio_config())
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the dpoclin version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    """Console entry point: user errors are one line and exit code 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except DpoclinError as exc:
+        raise SystemExit(_report(str(exc), exc.exit_code)) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except (typer.Abort, KeyboardInterrupt):
+        raise SystemExit(_report("interrupted", 130)) from None
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        if os.environ.get("DPOCLIN_DEBUG"):
+            raise
+        raise SystemExit(_report(f"internal error: {type(exc).__name__}: {exc} (set DPOCLIN_DEBUG=1 for a traceback)", 1)) from None
+
+
+def _report(message: str, code: int) -> int:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return code
