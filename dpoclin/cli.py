@@ -99,7 +99,7 @@ def build_pairs_cmd(
     rating_aggregate: Annotated[str, typer.Option(help="mean | median of annotators' ratings (median resists one outlier).")] = "mean",
     kto_desirable_min: Annotated[float, typer.Option(help="Weighted score at or above which a response is KTO-desirable (4 = good).")] = 4.0,
     kto_undesirable_max: Annotated[float, typer.Option(help="Weighted score at or below which a response is KTO-undesirable; in between is excluded as ambiguous.")] = 2.5,
-    near_identical: Annotated[float, typer.Option(help="Word-bigram Jaccard similarity at or above which a pair carries no signal and is rejected.")] = 0.9,
+    near_identical: Annotated[float, typer.Option(help="Word-level similarity (difflib ratio, 0..1) at or above which a pair carries no signal and is rejected.")] = 0.9,
     strict: Annotated[bool, typer.Option(help="Turn any record that breaks the contract into an error (policy exclusions such as non-clinical annotators stay rejects).")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
     annotators: Annotated[Optional[Path], typer.Option(help="Label Studio: roster CSV/JSON mapping annotator id or email to role and specialty.")] = None,

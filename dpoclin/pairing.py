@@ -17,6 +17,7 @@ chosen, whatever the preference; a preference that contradicts the gate is a con
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -54,7 +55,8 @@ class PairingConfig:
     kto_desirable_min: float = 4.0
     # ... and <= this is undesirable (below "adequate"); in between is excluded as ambiguous.
     kto_undesirable_max: float = 2.5
-    # Word-bigram Jaccard similarity at or above which two responses are "near-identical".
+    # Word-level similarity (difflib ratio) at or above which two responses are "near-identical":
+    # 0.9 = at most ~1 word in 10 differs.
     near_identical: float = 0.9
 
     def validate(self) -> None:
@@ -139,13 +141,18 @@ def good_answer(v: ResponseVerdict, cfg: PairingConfig) -> bool:
 _WORD = re.compile(r"\w+")
 
 
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of lower-cased word bigrams (1.0 for texts equal up to case/punctuation)."""
+def similarity(a: str, b: str, floor: float = 0.0) -> float:
+    """Word-level difflib ratio 2*M/T of the lower-cased texts (1.0 = same words in the same order).
+
+    When the O(n) upper bound ``quick_ratio`` is already below ``floor`` that bound is
+    returned instead of the exact ratio: enough to decide "not near-identical" cheaply.
+    """
     wa, wb = _WORD.findall(a.lower()), _WORD.findall(b.lower())
     if wa == wb:
         return 1.0
-    sa, sb = set(zip(wa, wa[1:])) or set(wa), set(zip(wb, wb[1:])) or set(wb)
-    return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
+    matcher = SequenceMatcher(None, wa, wb, autojunk=False)
+    bound = matcher.quick_ratio()
+    return bound if bound < floor else matcher.ratio()
 
 
 # --- pair rules: each returns (chosen, rejected, deciding vote) or None ---------------
@@ -238,7 +245,7 @@ def _blocked(pair_type: str, chosen: ResponseVerdict, vote: Vote, cfg: PairingCo
 def pair_candidate(x: ResponseVerdict, y: ResponseVerdict, task: TaskAggregate, cfg: PairingConfig) -> Pair | Rejected:
     """Apply the rules to one response pair: the first rule whose candidate is not blocked wins."""
     ids = (x.response.id, y.response.id)
-    sim = similarity(x.response.text, y.response.text)
+    sim = similarity(x.response.text, y.response.text, cfg.near_identical)
     if sim >= cfg.near_identical:
         return Rejected("pair", task.task_id, "near_identical", f"similarity {sim:.2f} >= {cfg.near_identical}", ids)
     first_block: tuple[str, str] | None = None

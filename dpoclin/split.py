@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 
-def test_count(n: int, test_size: float) -> int:
+def n_test_tasks(n: int, test_size: float) -> int:
     """Tasks of one stratum that go to test: round(test_size * n), at least 1 when the
     stratum has >= 2 tasks and test_size > 0, never all of them."""
     if test_size <= 0 or n < 2:
@@ -29,5 +29,5 @@ def assign_test_tasks(task_strata: Iterable[tuple[str, str]], test_size: float, 
     for stratum in sorted(by_stratum):
         tasks = sorted(by_stratum[stratum])
         random.Random(f"{seed}:{stratum}").shuffle(tasks)
-        test.update(tasks[: test_count(len(tasks), test_size)])
+        test.update(tasks[: n_test_tasks(len(tasks), test_size)])
     return test
