@@ -34,7 +34,7 @@ from dpoclin.schema import TIE, Judgment, parse_record
 from dpoclin.split import assign_test_tasks
 from dpoclin.summary import build_summary
 from dpoclin.trl_format import finish_kto_row, finish_pair_row, kto_row, kto_schema, pair_row, pair_schema
-from dpoclin.writers import AtomicDir, JsonlWriter, open_row_writer, write_json
+from dpoclin.writers import OUTPUT_FORMATS, AtomicDir, JsonlWriter, open_row_writer, write_json
 
 # Exclusions by policy rather than contract violations: --strict does not turn these into errors.
 POLICY_REASONS = frozenset({"non_clinical_annotator", "cancelled_annotation", "empty_annotation", "no_annotations"})
@@ -62,6 +62,8 @@ class BuildOptions:
             raise DpoclinError(f"--test-size must be in [0, 1), got {self.test_size}")
         if not self.inputs:
             raise DpoclinError("give at least one export file")
+        if self.output_format not in OUTPUT_FORMATS:
+            raise DpoclinError(f"unknown --format {self.output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from dpoclin import __version__
 from dpoclin.errors import DpoclinError
@@ -160,24 +161,28 @@ def version_cmd() -> None:
 def main() -> None:
     """Console entry point: user errors are one line and exit code 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except DpoclinError as exc:
-        raise SystemExit(_report(str(exc), exc.exit_code)) from None
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except (typer.Abort, KeyboardInterrupt):
-        raise SystemExit(_report("interrupted", 130)) from None
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
+        code = _report(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        code = _report("interrupted", 130)
+    except Exception as exc:  # click's usage errors, Abort, and anything unexpected
+        code = _click_exit(exc)
+    raise SystemExit(code if isinstance(code, int) else 0)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if os.environ.get("DPOCLIN_DEBUG"):
-            raise
-        raise SystemExit(_report(f"internal error: {type(exc).__name__}: {exc} (set DPOCLIN_DEBUG=1 for a traceback)", 1)) from None
+
+def _click_exit(exc: Exception) -> int:
+    """Exit code for an exception raised by Typer's (vendored) click in non-standalone mode."""
+    if type(exc).__name__ == "Abort":
+        return _report("interrupted", 130)
+    if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+        exc.show()  # usage errors: click's own one-line message and hint
+        return exc.exit_code
+    if os.environ.get("DPOCLIN_DEBUG"):
+        raise exc
+    return _report(f"internal error: {type(exc).__name__}: {exc} (set DPOCLIN_DEBUG=1 for a traceback)", 1)
 
 
 def _report(message: str, code: int) -> int:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return code

@@ -15,12 +15,13 @@ import orjson
 
 from dpoclin.errors import InputFormatError
 
+_BOM = b"\xef\xbb\xbf"  # byte-order mark some Windows tools write
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # clinical notes can be long
 
 
 def _open_text(path: Path):
     try:
-        return open(path, encoding="utf-8", newline="")
+        return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")  # -sig: drop the BOM Excel writes
     except OSError as exc:
         raise InputFormatError(str(path), None, f"cannot open: {exc.strerror}") from None
 
@@ -33,12 +34,23 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, object]]:
         raise InputFormatError(str(path), None, f"cannot open: {exc.strerror}") from None
     with fh:
         for lineno, raw in enumerate(fh, 1):
+            if lineno == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM):]
             if not raw.strip():
                 continue
             try:
                 yield lineno, orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
                 raise InputFormatError(str(path), lineno, f"invalid JSON ({exc.msg})") from None
+
+
+def _has_undecodable(cell: str) -> bool:
+    """Bytes that are not UTF-8 arrive as lone surrogates under errors='surrogateescape'."""
+    try:
+        cell.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def iter_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -57,14 +69,14 @@ def iter_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 if not row or all(not cell.strip() for cell in row):
                     start = reader.line_num + 1
                     continue
+                if any(_has_undecodable(cell) for cell in row):
+                    raise InputFormatError(str(path), start, "not UTF-8 text")
                 if len(row) != len(header):
                     raise InputFormatError(str(path), start, f"expected {len(header)} columns, found {len(row)}")
                 yield start, {h: (c if c.strip() else None) for h, c in zip(header, row)}
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise InputFormatError(str(path), reader.line_num, f"invalid CSV ({exc})") from None
-        except UnicodeDecodeError:
-            raise InputFormatError(str(path), reader.line_num + 1, "not UTF-8 text") from None
 
 
 def load_json(path: Path) -> object:
@@ -74,7 +86,7 @@ def load_json(path: Path) -> object:
     except OSError as exc:
         raise InputFormatError(str(path), None, f"cannot open: {exc.strerror}") from None
     try:
-        return orjson.loads(data)
+        return orjson.loads(data[len(_BOM):] if data.startswith(_BOM) else data)
     except orjson.JSONDecodeError as exc:
-        line = data.count(b"\n", 0, exc.pos) + 1 if exc.pos is not None else None
+        line = getattr(exc, "lineno", None)  # orjson's pos counts characters, not bytes
         raise InputFormatError(str(path), line, f"invalid JSON ({exc.msg})") from None

@@ -219,7 +219,7 @@ def _parse_labels(record: dict, name: str, ids: set[str], allowed: frozenset | N
         if allowed is None:  # booleans
             if not isinstance(label, bool):
                 raise RecordRejected("invalid_type", f"{name}.{rid}", f"expected true or false, got {label!r}")
-        elif label not in allowed:
+        elif not isinstance(label, str) or label not in allowed:
             raise RecordRejected("invalid_value", f"{name}.{rid}", f"expected one of {sorted(allowed)}, got {label!r}")
         out[rid] = label
     return out

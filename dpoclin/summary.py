@@ -168,6 +168,9 @@ def render_summary(console, summary: dict, out_dir: str) -> None:
     console.print(pairs)
     console.print(_kto_table(summary["kto"]))
     console.print(_agreement_table(summary["agreement"]))
+    annotators = _annotator_table(summary["agreement"]["preference"].get("per_annotator") or {})
+    if annotators is not None:
+        console.print(annotators)
     timing = summary["timing"]
     if timing["median_minutes"] is not None:
         console.print(f"Median minutes per judgment: {timing['median_minutes']}  ·  over {SLOW_TASK_MINUTES} min: {timing['share_over_10_min']:.1%}")
@@ -216,4 +219,20 @@ def _agreement_table(agreement: dict):
     t.add_row("preference", str(pref.get("n_tasks", 0)), _fmt(pref.get("pairwise_percent")), f"Fleiss κ {_fmt(pref.get('fleiss_kappa'))}")
     for dim, row in agreement["ratings"].items():
         t.add_row(f"rating: {dim}", str(row.get("n_units", 0)), "", f"ordinal α {_fmt(row.get('alpha_ordinal'))}")
+    return t
+
+
+def _annotator_table(per_annotator: dict, limit: int = 15):
+    """Annotators ordered by agreement with the leave-one-out majority, lowest first."""
+    from rich.table import Table
+
+    rows = [(aid, r) for aid, r in per_annotator.items() if r.get("n")]
+    if not rows:
+        return None
+    rows.sort(key=lambda item: (item[1].get("cohen_kappa_vs_majority") is None, item[1].get("cohen_kappa_vs_majority") or 0.0))
+    t = Table(title=f"Preference agreement per annotator vs the others' majority (lowest {min(limit, len(rows))} of {len(rows)})")
+    for col in ("annotator", "tasks", "agreement %", "Cohen κ"):
+        t.add_column(col, justify="left" if col == "annotator" else "right")
+    for aid, r in rows[:limit]:
+        t.add_row(aid, str(r["n"]), _fmt(r.get("percent_vs_majority")), _fmt(r.get("cohen_kappa_vs_majority")))
     return t
