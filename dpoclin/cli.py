@@ -133,14 +133,13 @@ def build_pairs_cmd(
 def _labelstudio_options(annotators, default_role, ls_map, prompt_key, response_keys):
     from dpoclin.importers.labelstudio import LabelStudioOptions
 
-    base = LabelStudioOptions.from_mapping_file(ls_map) if ls_map else LabelStudioOptions()
-    base.annotators = annotators
-    base.default_role = default_role
-    if prompt_key:
-        base.prompt_key = prompt_key
-    if response_keys:
-        base.response_keys = tuple(_csv_list(response_keys) or ())
-    return base
+    options = {"annotators": annotators, "default_role": default_role}
+    if ls_map:
+        if prompt_key or response_keys:
+            raise DpoclinError("give the generic Pairwise keys either in --ls-map or as --prompt-key/--response-keys, not both")
+        return LabelStudioOptions.from_mapping_file(ls_map, **options)
+    keys = tuple(_csv_list(response_keys) or ()) or None
+    return LabelStudioOptions(prompt_key=prompt_key, response_keys=keys, **options)
 
 
 @app.command("labelstudio-config")

@@ -28,8 +28,8 @@ SIDES = ("a", "b")  # response_a is the Pairwise "left" (first toName), response
 PAIRWISE_SIDES = {"left": 0, "right": 1}
 REFUSAL_CHOICES = {"not a refusal": None, "appropriate refusal": "appropriate", "unhelpful refusal": "unhelpful"}
 ACCEPTABLE_CHOICES = {"acceptable": True, "not acceptable": False}
+PROMPT_LABEL_CHOICES = {label: label for label in PROMPT_LABELS}  # "Benign" -> "benign"
 TIE_CHOICE = "Tie"
-OPTIONAL_CONTROLS = ("category",)  # read when a customised config adds them; data.category otherwise
 _MAPPING_KEYS = {"prompt", "responses", "task_id"}
 _PEEK_BYTES = 1 << 20
 _KEY_RE = re.compile(rb'(?<!\\)"(annotations|data)"\s*:')
@@ -48,9 +48,6 @@ def control_names() -> dict[str, str]:
         names.update({f"{dim}_{side}": "Rating" for dim in DIMENSIONS})
         names[f"refusal_{side}"] = names[f"acceptable_{side}"] = "Choices"
     return names
-
-
-# --------------------------------------------------------------------------- options
 
 
 def _mapping_problem(prompt_key: Any, response_keys: Any, task_id_key: Any) -> str | None:
@@ -85,6 +82,10 @@ class LabelStudioOptions:
     task_id_key: str | None = None
 
     def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Normalise and check the fields (again: callers may set them after construction)."""
         if self.response_keys is not None:
             self.response_keys = tuple(self.response_keys)
         if self.annotators is not None:
@@ -129,9 +130,6 @@ def _read_mapping(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise DpoclinError(f"{where}: invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
-
-
-# --------------------------------------------------------------------------- roster
 
 
 def _user_key(value: Any) -> str:
@@ -188,9 +186,6 @@ def _annotator(completed_by: Any, roster: dict, default_role: str | None) -> dic
     return {"id": keys[0], "role": role, "specialty": specialty}
 
 
-# --------------------------------------------------------------------------- loading
-
-
 def _stamp(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_mtime_ns, stat.st_size
@@ -230,9 +225,6 @@ def looks_like_labelstudio(path: Path) -> bool:
     return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and {"data", "annotations"} <= data[0].keys()
 
 
-# --------------------------------------------------------------------------- import
-
-
 @dataclass(slots=True)
 class _Task:
     fields: dict  # native task_id, prompt|messages, responses, and data-level labels
@@ -242,6 +234,7 @@ class _Task:
 def iter_labelstudio(path: Path, options: LabelStudioOptions | None = None) -> Iterator[ImportItem]:
     """One RawRecord (native shape) or ImportReject per annotation; one reject per task without any."""
     options = options or LabelStudioOptions()
+    options.validate()
     roster = load_roster(options.annotators) if options.annotators else {}
     tasks = _load(path)
     if not isinstance(tasks, list):
@@ -275,12 +268,13 @@ def _annotation_item(source: str, ann: Any, content: _Task | RecordRejected, ros
     if not isinstance(ann, dict):
         return ImportReject(source, "invalid_annotation", None, "expected an annotation object", task_id)
     who = ann.get("completed_by")
-    who = _str(who.get("email") or who.get("id")) if isinstance(who, dict) else _str(who)
+    who = who.get("email") or who.get("id") if isinstance(who, dict) else who
+    who = None if who is None else _user_key(who)
     if ann.get("was_cancelled") is True:
         return ImportReject(source, "cancelled_annotation", None, "the annotator skipped the task", task_id, who)
+    if isinstance(content, RecordRejected):  # the task's data is unusable
+        return ImportReject(source, content.reason, content.field, content.detail, task_id, who)
     try:
-        if isinstance(content, RecordRejected):
-            raise content
         record = {**content.fields, "annotator": _annotator(ann.get("completed_by"), roster, options.default_role)}
         fields = _judgment_fields(_result_values(ann.get("result")), content.response_ids)
     except RecordRejected as exc:
@@ -300,10 +294,13 @@ def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _required(data: dict, key: str) -> Any:
+_GENERIC_HINT = "; for a generic Pairwise export, map its data keys (prompt, responses)"
+
+
+def _required(data: dict, key: str, hint: str = "") -> Any:
     value = data.get(key)
     if _absent(value):
-        raise RecordRejected("missing_field", f"data.{key}", f"the task data has no {key!r}")
+        raise RecordRejected("missing_field", f"data.{key}", f"the task data has no {key!r}{hint}")
     return value
 
 
@@ -321,14 +318,16 @@ def _task_content(task: dict, options: LabelStudioOptions) -> _Task:
         keys = [f"response_{side}" for side in SIDES]
         fields = _prompt_fields(data.get("context"), data.get("prompt"))
         responses = [
-            {"id": _str(data.get(f"{key}_id")) or side, "text": _required(data, key), "model": data.get(f"{key}_model")}
+            {"id": _str(data.get(f"{key}_id")) or side, "text": _required(data, key, _GENERIC_HINT), "model": data.get(f"{key}_model")}
             for key, side in zip(keys, SIDES)
         ]
     if options.task_id_key:
         task_id = _required(data, options.task_id_key)
     else:
         task_id = data.get("task_id") if not _absent(data.get("task_id")) else task.get("id")
-    fields.update(task_id=task_id, responses=responses, prompt_label=data.get("prompt_label"), category=data.get("category"))
+    label = data.get("prompt_label")
+    label = PROMPT_LABEL_CHOICES.get(label.strip().lower(), label) if isinstance(label, str) else label
+    fields.update(task_id=task_id, responses=responses, prompt_label=label, category=data.get("category"))
     return _Task(fields, [_str(r["id"]) for r in responses])
 
 
@@ -342,7 +341,7 @@ def _prompt_fields(context: Any, prompt: Any) -> dict:
     if not _absent(prompt) and not ends_with_prompt:
         turns.append({"role": "user", "content": prompt})
     if not turns:
-        raise RecordRejected("missing_field", "data.prompt", "the task data has neither `prompt` nor `context`")
+        raise RecordRejected("missing_field", "data.prompt", "the task data has neither `prompt` nor `context`" + _GENERIC_HINT)
     if len(turns) == 1 and isinstance(turns[0], dict) and turns[0].get("role") == "user":
         return {"prompt": turns[0].get("content")}
     return {"messages": turns}
@@ -403,13 +402,10 @@ def _judgment_fields(values: dict, ids: list[str]) -> dict:
         "ratings": ratings,
         "refusal": refusal,
         "acceptable": acceptable,
-        "prompt_label": _choice(values, "prompt_label", {label: label for label in PROMPT_LABELS}),
+        "prompt_label": _choice(values, "prompt_label", PROMPT_LABEL_CHOICES),
         "category": _value(values, "category", "choices") or _value(values, "category", "text"),
         "comment": _value(values, "comment", "text"),
     }
-
-
-# --------------------------------------------------------------------------- native -> Label Studio
 
 
 @dataclass
@@ -454,6 +450,8 @@ def _unfit_reason(group: list[Judgment]) -> str | None:
         return f"{len(first.responses)} response(s): the side-by-side config compares exactly 2"
     if any(j.messages != first.messages or set(j.responses) != set(first.responses) for j in group):
         return "annotators of one task_id saw different prompts or responses"
+    if any(not score.is_integer() for j in group for dims in j.ratings.values() for score in dims.values()):
+        return "a fractional rating: Label Studio's Rating tag takes whole stars"
     return None
 
 
@@ -485,7 +483,7 @@ def _ls_annotation(ann_id: int, task_no: int, j: Judgment, ids: list[str], user_
     refusal_text = {v: k.capitalize() for k, v in REFUSAL_CHOICES.items() if v}
     for rid, side in zip(ids, SIDES):
         for dim, score in j.ratings.get(rid, {}).items():
-            add(f"{dim}_{side}", f"response_{side}", "rating", {"rating": int(score) if score.is_integer() else score})
+            add(f"{dim}_{side}", f"response_{side}", "rating", {"rating": int(score)})
         if rid in j.refusal:
             add(f"refusal_{side}", f"response_{side}", "choices", {"choices": [refusal_text[j.refusal[rid]]]})
         if rid in j.acceptable:
