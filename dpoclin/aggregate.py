@@ -8,7 +8,6 @@ validated :class:`~dpoclin.schema.Judgment` objects; no I/O.
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -32,13 +31,18 @@ NO_VOTE = Vote(None, 0.0, 0)
 
 
 def majority(votes: Sequence[object]) -> Vote:
-    """Strict plurality: ``Vote(None, ...)`` when the top two options tie."""
-    if not votes:
+    """Strict plurality: ``Vote(None, ...)`` when the top options tie."""
+    n = len(votes)
+    if n == 0:
         return NO_VOTE
-    ranked = Counter(votes).most_common(2)
-    if len(ranked) == 2 and ranked[0][1] == ranked[1][1]:
-        return Vote(None, ranked[0][1] / len(votes), len(votes))
-    return Vote(ranked[0][0], ranked[0][1] / len(votes), len(votes))
+    if n == 1:
+        return Vote(votes[0], 1.0, 1)
+    counts: dict = {}
+    for vote in votes:
+        counts[vote] = counts.get(vote, 0) + 1
+    best = max(counts.values())
+    winners = [value for value, count in counts.items() if count == best]
+    return Vote(winners[0] if len(winners) == 1 else None, best / n, n)
 
 
 @dataclass(slots=True)

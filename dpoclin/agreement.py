@@ -103,6 +103,13 @@ class _FleissSums:
         self.n_ratings += n_i
         self.totals.update(counts)
 
+    def merge(self, other: _FleissSums) -> None:
+        """Add another accumulator's sums (items are disjoint)."""
+        self.sum_p += other.sum_p
+        self.n_items += other.n_items
+        self.n_ratings += other.n_ratings
+        self.totals.update(other.totals)
+
     def mean_p(self) -> float:
         """P̄, the mean pairwise agreement over items (NaN with no items)."""
         return self.sum_p / self.n_items if self.n_items else NAN
@@ -254,6 +261,15 @@ class PreferenceAgreement:
             if majority is not None:
                 conf[(label, majority)] += 1
 
+    def merge(self, other: PreferenceAgreement) -> None:
+        """Add the tasks another accumulator saw (e.g. a worker process's partition)."""
+        self._fleiss.merge(other._fleiss)
+        self.n_tasks += other.n_tasks
+        self.n_single += other.n_single
+        self.n_unanimous += other.n_unanimous
+        for annotator, conf in other._confusion.items():
+            self._confusion[annotator].update(conf)
+
     def result(self) -> dict[str, Any]:
         """JSON-serialisable summary; percentages are 0..100, undefined values are None."""
         per: dict[str, dict[str, Any]] = {}
@@ -284,7 +300,23 @@ class _DimensionState:
         self.n_units = 0
         self.n_values = 0
         # annotator -> [n, Σ |rating − median of others|, count with |diff| ≤ 1]
-        self.per: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+        self.per: dict[str, list[float]] = defaultdict(_zero_sums)
+
+    def merge(self, other: _DimensionState) -> None:
+        for key, value in other.coincidences.items():
+            self.coincidences[key] = self.coincidences.get(key, 0.0) + value
+        self.n_units += other.n_units
+        self.n_values += other.n_values
+        for annotator, (n, total, within) in other.per.items():
+            acc = self.per[annotator]
+            acc[0] += n
+            acc[1] += total
+            acc[2] += within
+
+
+def _zero_sums() -> list[float]:
+    """Per-annotator [n, Σ|diff|, count within one] (a module-level factory: picklable)."""
+    return [0, 0.0, 0]
 
 
 class RatingAgreement:
@@ -299,7 +331,10 @@ class RatingAgreement:
 
     def add_unit(self, dimension: str, values: Mapping[str, float]) -> None:
         """Add one unit's ratings (annotator_id -> rating); units with < 2 values are not pairable."""
-        state = self._dims.setdefault(dimension, _DimensionState())
+        state = self._dims.get(dimension) or self._dims.setdefault(dimension, _DimensionState())
+        if len(values) == 2:  # the common case, without Counter/median: same sums as below
+            self._add_pair(state, values)
+            return
         m_u = _add_coincidences(state.coincidences, values.values())
         if m_u < 2:
             return
@@ -308,6 +343,31 @@ class RatingAgreement:
         for annotator, rating in values.items():
             others = [v for a, v in values.items() if a != annotator]
             diff = abs(rating - statistics.median(others))
+            acc = state.per[annotator]
+            acc[0] += 1
+            acc[1] += diff
+            acc[2] += diff <= 1
+
+    def merge(self, other: RatingAgreement) -> None:
+        """Add the units another accumulator saw (e.g. a worker process's partition)."""
+        for dim, state in other._dims.items():
+            self._dims.setdefault(dim, _DimensionState()).merge(state)
+
+    @staticmethod
+    def _add_pair(state: _DimensionState, values: Mapping[str, float]) -> None:
+        """Two ratings c, k: o_ck and o_kc each gain 1 (m_u - 1 = 1); each rater's
+        "median of the others" is the other rating."""
+        (a1, c), (a2, k) = values.items()
+        o = state.coincidences
+        if c == k:
+            o[(c, c)] = o.get((c, c), 0.0) + 2.0
+        else:
+            o[(c, k)] = o.get((c, k), 0.0) + 1.0
+            o[(k, c)] = o.get((k, c), 0.0) + 1.0
+        state.n_units += 1
+        state.n_values += 2
+        diff = abs(c - k)
+        for annotator in (a1, a2):
             acc = state.per[annotator]
             acc[0] += 1
             acc[1] += diff

@@ -15,11 +15,17 @@ Every input record ends up counted as used or rejected (with a reason in rejects
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import sys
 import random
 import zlib
 from array import array
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import orjson
@@ -37,6 +43,9 @@ from dpoclin.trl_format import finish_kto_row, finish_pair_row, kto_row, kto_sch
 from dpoclin.writers import OUTPUT_FORMATS, AtomicDir, JsonlWriter, open_row_writer, write_json
 
 # Exclusions by policy rather than contract violations: --strict does not turn these into errors.
+MAX_PARTITIONS = 256
+MAX_KTO_BUCKETS = 16  # external shuffle: KTO examples are spread over this many buckets
+PARALLEL_MIN_BYTES = 16 << 20  # below this, worker start-up costs more than it saves
 POLICY_REASONS = frozenset({"non_clinical_annotator", "cancelled_annotation", "empty_annotation", "no_annotations"})
 
 
@@ -53,13 +62,17 @@ class BuildOptions:
     output_format: str = "jsonl"
     strict: bool = False
     overwrite: bool = False
-    # Input bytes per partition: each partition is held in memory on its own (~4x its size).
-    partition_bytes: int = 128 << 20
+    # Input bytes per partition: a worker holds one partition in memory (~4x its size).
+    partition_bytes: int = 64 << 20
+    # Worker processes for pass 2 (partitions are independent); results do not depend on it.
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     def validate(self) -> None:
         self.pairing.validate()
         if not 0 <= self.test_size < 1:
             raise DpoclinError(f"--test-size must be in [0, 1), got {self.test_size}")
+        if self.workers < 1:
+            raise DpoclinError(f"--workers must be >= 1, got {self.workers}")
         if not self.inputs:
             raise DpoclinError("give at least one export file")
         if self.output_format not in OUTPUT_FORMATS:
@@ -68,6 +81,8 @@ class BuildOptions:
 
 @dataclass
 class BuildStats:
+    """Counters of one build (or of one partition, merged into the build's)."""
+
     records_in: int = 0
     records_used: int = 0
     record_rejects: Counter = field(default_factory=Counter)
@@ -85,16 +100,68 @@ class BuildStats:
     preference_agreement: PreferenceAgreement = field(default_factory=PreferenceAgreement)
     rating_agreement: RatingAgreement = field(default_factory=RatingAgreement)
 
+    def merge(self, other: BuildStats) -> None:
+        for name in ("records_in", "records_used", "tasks"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("record_rejects", "task_rejects", "pair_rejects", "kto_rejects", "kto_reasons",
+                     "conflicts", "roles", "pairs", "kto"):
+            getattr(self, name).update(getattr(other, name))
+        self.durations.extend(other.durations)
+        self.conversational |= other.conversational
+        self.preference_agreement.merge(other.preference_agreement)
+        self.rating_agreement.merge(other.rating_agreement)
+
+
+class RejectLog:
+    """rejects.jsonl rows plus their counts; under --strict a contract violation is an error."""
+
+    def __init__(self, path: Path, stats: BuildStats, strict: bool):
+        self.writer, self.stats, self.strict = JsonlWriter(path), stats, strict
+
+    def record(self, source: str, reason: str, field_name, detail: str, task_id=None, annotator=None) -> None:
+        if self.strict and reason not in POLICY_REASONS:
+            where = f" field {field_name}:" if field_name else ""
+            raise DpoclinError(f"{source}:{where} {detail} [{reason}] (--strict)")
+        self.stats.record_rejects[reason] += 1
+        self.writer.write({"level": "record", "source": source, "task_id": task_id, "annotator": annotator,
+                           "reason": reason, "field": field_name, "detail": detail})
+
+    def task(self, task: TaskAggregate, out: TaskOutput) -> None:
+        self.stats.conflicts.update(out.conflicts)
+        for rej in out.rejects:
+            counter = self.stats.pair_rejects if rej.level == "pair" else self.stats.kto_rejects
+            counter[rej.reason] += 1
+            self.writer.write({"level": rej.level, "task_id": rej.task_id, "response_ids": list(rej.response_ids),
+                               "reason": rej.reason, "detail": rej.detail, "sources": list(task.sources)})
+        if not out.pairs and not out.kto:
+            self.stats.task_rejects["no_output"] += 1
+            self.writer.write({"level": "task", "task_id": task.task_id, "reason": "no_output",
+                               "detail": "no pair or KTO example survived the rules (see this task's pair/kto rejects)",
+                               "sources": list(task.sources)})
+
+    def close(self) -> None:
+        self.writer.close()
+
 
 class _Work:
     """Temporary files of one build (inside the atomic output dir, removed before rename)."""
 
-    def __init__(self, tmp: Path, n_parts: int):
+    def __init__(self, tmp: Path, n_parts: int, n_buckets: int):
         self.dir = tmp / "_work"
-        self.dir.mkdir()
-        self.parts = [self.dir / f"part-{i:04d}.jsonl" for i in range(n_parts)]
-        self.buckets = [self.dir / f"kto-{i:04d}.jsonl" for i in range(n_parts)]
-        self.pairs = self.dir / "pairs.jsonl"
+        self.dir.mkdir(exist_ok=True)
+        self.n_parts, self.n_buckets = n_parts, n_buckets
+
+    def part(self, i: int) -> Path:
+        return self.dir / f"part-{i:04d}.jsonl"
+
+    def pairs(self, i: int) -> Path:
+        return self.dir / f"pairs-{i:04d}.jsonl"
+
+    def rejects(self, i: int) -> Path:
+        return self.dir / f"rejects-{i:04d}.jsonl"
+
+    def kto(self, i: int, bucket: int) -> Path:
+        return self.dir / f"kto-{i:04d}-{bucket:04d}.jsonl"
 
 
 def file_sha256(path: Path) -> str:
@@ -105,37 +172,159 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _mp_context():
+    """fork where it exists (Linux): children need not re-import __main__, so the library works
+    from scripts, notebooks and `python -` alike; spawn elsewhere."""
+    return get_context("fork" if "fork" in get_all_start_methods() and sys.platform == "linux" else "spawn")
+
+
 def _partition_of(task_id: object, n: int) -> int:
     return zlib.crc32(str(task_id).encode()) % n if n > 1 else 0
 
+
+# --- pass 2: one partition, in a worker process ------------------------------------------
+
+@dataclass
+class PartitionJob:
+    index: int
+    work: _Work
+    cfg: PairingConfig
+    strict: bool
+    seed: int
+
+
+@dataclass
+class PartitionResult:
+    stats: BuildStats
+    strata: list[tuple[str, str]]
+
+
+def run_partition(job: PartitionJob) -> PartitionResult:
+    """Validate, filter, group, aggregate and pair one partition (a top-level function: picklable)."""
+    return _PartitionWorker(job).run()
+
+
+class _PartitionWorker:
+    def __init__(self, job: PartitionJob):
+        self.job, self.cfg = job, job.cfg
+        self.stats = BuildStats()
+        self.strata: list[tuple[str, str]] = []
+        # One generator per partition: the KTO bucket of each example does not depend on scheduling.
+        self.rng = random.Random(f"{job.seed}:partition:{job.index}")
+
+    def run(self) -> PartitionResult:
+        work, i = self.job.work, self.job.index
+        self.rejects = RejectLog(work.rejects(i), self.stats, self.job.strict)
+        pairs = JsonlWriter(work.pairs(i))
+        buckets = [open(work.kto(i, b), "wb", buffering=1 << 20) for b in range(work.n_buckets)]
+        try:
+            for judgments in self._load(work.part(i)).values():
+                self._emit_task(judgments, pairs, buckets)
+        finally:
+            self.rejects.close()
+            pairs.close()
+            for fh in buckets:
+                fh.close()
+        work.part(i).unlink()
+        return PartitionResult(self.stats, self.strata)
+
+    def _load(self, path: Path) -> dict[str, list[Judgment]]:
+        tasks: dict[str, list[Judgment]] = {}
+        with open(path, "rb") as fh:
+            for line in fh:
+                source, data = orjson.loads(line)
+                judgment = self._accept(source, data, tasks)
+                if judgment is not None:
+                    tasks.setdefault(judgment.task_id, []).append(judgment)
+        return tasks
+
+    def _accept(self, source: str, data: dict, tasks: dict[str, list[Judgment]]) -> Judgment | None:
+        annotator = data.get("annotator", {}).get("id") if isinstance(data.get("annotator"), dict) else None
+        try:
+            j = parse_record(data, source, self.cfg.dimensions)
+        except RecordRejected as exc:
+            self.rejects.record(source, exc.reason, exc.field, exc.detail, data.get("task_id"), annotator)
+            return None
+        self.stats.roles[j.annotator.role] += 1
+        if j.annotator.role not in self.cfg.clinical_roles:
+            self.rejects.record(source, "non_clinical_annotator", "annotator.role",
+                                f"role {j.annotator.role!r} is not in the clinical roles", j.task_id, j.annotator.id)
+            return None
+        group = tasks.get(j.task_id)
+        if group and not self._consistent(j, group):
+            return None
+        self.stats.records_used += 1
+        self.stats.conversational |= j.conversational
+        if j.duration_s is not None:
+            self.stats.durations.append(j.duration_s)
+        return j
+
+    def _consistent(self, j: Judgment, group: list[Judgment]) -> bool:
+        """A second judgment of a task: a new annotator, and the same prompt and responses."""
+        first = group[0]
+        if any(g.annotator.id == j.annotator.id for g in group):
+            self.rejects.record(j.source, "duplicate_judgment", "annotator.id",
+                                f"annotator {j.annotator.id!r} already judged task {j.task_id!r} at {first.source}", j.task_id, j.annotator.id)
+            return False
+        if j.messages != first.messages or j.responses != first.responses:
+            field_name = "messages" if j.messages != first.messages else "responses"
+            self.rejects.record(j.source, "task_conflict", field_name,
+                                f"differs from the first judgment of task {j.task_id!r} at {first.source}", j.task_id, j.annotator.id)
+            return False
+        return True
+
+    def _emit_task(self, judgments: list[Judgment], pairs: JsonlWriter, buckets) -> None:
+        task = aggregate_task(judgments, self.cfg.dimension_weights, self.cfg.rating_aggregate)
+        out = build_task_outputs(task, self.cfg)
+        self.stats.tasks += 1
+        self._feed_agreement(task, judgments)
+        for pair in out.pairs:
+            pairs.write(pair_row(pair, task))
+        for example in out.kto:
+            self.stats.kto_reasons[example.reason] += 1
+            buckets[self.rng.randrange(len(buckets))].write(orjson.dumps(kto_row(example, task)) + b"\n")
+        self.rejects.task(task, out)
+        if out.pairs or out.kto:
+            stratum = min((PAIR_TYPES.index(p.pair_type) for p in out.pairs), default=None)
+            self.strata.append((task.task_id, PAIR_TYPES[stratum] if stratum is not None else "kto_only"))
+
+    def _feed_agreement(self, task: TaskAggregate, judgments: list[Judgment]) -> None:
+        position = {r.id: str(i) for i, r in enumerate(task.responses)}
+        votes = {j.annotator.id: (TIE if j.preference == TIE else position[j.preference])
+                 for j in judgments if j.preference is not None}
+        if votes:
+            self.stats.preference_agreement.add_task(votes)
+        if len(judgments) < 2:
+            return
+        units: dict[tuple[str, str], dict[str, float]] = {}  # (response, dimension) -> annotator -> rating
+        for j in judgments:
+            for rid, dims in j.ratings.items():
+                for dim, value in dims.items():
+                    units.setdefault((rid, dim), {})[j.annotator.id] = value
+        for (_, dim), values in units.items():
+            if len(values) >= 2:
+                self.stats.rating_agreement.add_unit(dim, values)
+
+
+# --- the build ------------------------------------------------------------------------------
 
 class Builder:
     def __init__(self, options: BuildOptions, progress=None):
         self.opt, self.cfg = options, options.pairing
         self.stats = BuildStats()
-        self.progress = progress  # dpoclin.cli.ProgressReporter-like: .advance(phase, n) / .phase(name, total)
+        self.progress = progress  # dpoclin.cli.ProgressReporter-like: .phase(name) / .advance(n)
         self.strata: list[tuple[str, str]] = []
-        self.rng = random.Random(options.seed)
 
-    # -- rejects -------------------------------------------------------------------
-    def _record_reject(self, source: str, reason: str, field_name, detail: str, task_id=None, annotator=None) -> None:
-        if self.opt.strict and reason not in POLICY_REASONS:
-            where = f" field {field_name}:" if field_name else ""
-            raise DpoclinError(f"{source}:{where} {detail} [{reason}] (--strict)")
-        self.stats.record_rejects[reason] += 1
-        self.rejects.write({"level": "record", "source": source, "task_id": task_id, "annotator": annotator,
-                            "reason": reason, "field": field_name, "detail": detail})
-
-    # -- pass 1 --------------------------------------------------------------------
+    # -- pass 1: read and route every record to its task's partition -------------------
     def _partition_inputs(self) -> None:
-        handles = [open(p, "wb", buffering=1 << 20) for p in self.work.parts]
+        handles = [open(self.work.part(i), "wb", buffering=1 << 20) for i in range(self.work.n_parts)]
         try:
             for path in self.opt.inputs:
                 self._tick_phase(f"reading {path.name}")
                 for item in iter_records(path, self.opt.input_format, self.opt.labelstudio):
                     self.stats.records_in += 1
                     if isinstance(item, ImportReject):
-                        self._record_reject(item.source, item.reason, item.field, item.detail, item.task_id, item.annotator)
+                        self.rejects.record(item.source, item.reason, item.field, item.detail, item.task_id, item.annotator)
                     else:
                         self._route(item, handles)
                     if self.progress and self.stats.records_in % 4096 == 0:
@@ -152,131 +341,60 @@ class Builder:
                 parse_record(data, item.source, self.cfg.dimensions)
                 raise RecordRejected("missing_field", "task_id", "task_id is required")
             except RecordRejected as exc:
-                self._record_reject(item.source, exc.reason, exc.field, exc.detail)
+                self.rejects.record(item.source, exc.reason, exc.field, exc.detail)
             return
         handles[_partition_of(task_id, len(handles))].write(orjson.dumps([item.source, data]) + b"\n")
 
-    # -- pass 2 --------------------------------------------------------------------
-    def _load_partition(self, path: Path) -> dict[str, list[Judgment]]:
-        tasks: dict[str, list[Judgment]] = {}
-        with open(path, "rb") as fh:
-            for line in fh:
-                source, data = orjson.loads(line)
-                judgment = self._accept(source, data, tasks)
-                if judgment is not None:
-                    tasks.setdefault(judgment.task_id, []).append(judgment)
-        return tasks
-
-    def _accept(self, source: str, data: dict, tasks: dict[str, list[Judgment]]) -> Judgment | None:
-        annotator = data.get("annotator", {}).get("id") if isinstance(data.get("annotator"), dict) else None
-        try:
-            j = parse_record(data, source, self.cfg.dimensions)
-        except RecordRejected as exc:
-            self._record_reject(source, exc.reason, exc.field, exc.detail, data.get("task_id"), annotator)
-            return None
-        self.stats.roles[j.annotator.role] += 1
-        if j.annotator.role not in self.cfg.clinical_roles:
-            self._record_reject(source, "non_clinical_annotator", "annotator.role",
-                                f"role {j.annotator.role!r} is not in the clinical roles", j.task_id, j.annotator.id)
-            return None
-        group = tasks.get(j.task_id)
-        if group:
-            first = group[0]
-            if any(g.annotator.id == j.annotator.id for g in group):
-                self._record_reject(source, "duplicate_judgment", "annotator.id",
-                                    f"annotator {j.annotator.id!r} already judged task {j.task_id!r} at {first.source}", j.task_id, j.annotator.id)
-                return None
-            if j.messages != first.messages or j.responses != first.responses:
-                field_name = "messages" if j.messages != first.messages else "responses"
-                self._record_reject(source, "task_conflict", field_name,
-                                    f"differs from the first judgment of task {j.task_id!r} at {first.source}", j.task_id, j.annotator.id)
-                return None
-        self.stats.records_used += 1
-        self.stats.conversational |= j.conversational
-        if j.duration_s is not None:
-            self.stats.durations.append(j.duration_s)
-        return j
-
+    # -- pass 2: partitions in parallel, merged in partition order ------------------------
     def _process_partitions(self) -> None:
-        kto_buckets = [open(p, "wb", buffering=1 << 20) for p in self.work.buckets]
-        pairs = JsonlWriter(self.work.pairs)
-        try:
-            for i, path in enumerate(self.work.parts):
-                self._tick_phase(f"pairing partition {i + 1}/{len(self.work.parts)}")
-                for judgments in self._load_partition(path).values():
-                    self._emit_task(judgments, pairs, kto_buckets)
-                path.unlink()
-                if self.progress:
-                    self.progress.advance(0)
-        finally:
-            pairs.close()
-            for fh in kto_buckets:
-                fh.close()
-
-    def _emit_task(self, judgments: list[Judgment], pairs: JsonlWriter, kto_buckets) -> None:
-        task = aggregate_task(judgments, self.cfg.dimension_weights, self.cfg.rating_aggregate)
-        out = build_task_outputs(task, self.cfg)
-        self.stats.tasks += 1
-        self._feed_agreement(task, judgments)
-        for pair in out.pairs:
-            pairs.write(pair_row(pair, task))
-        for example in out.kto:
-            self.stats.kto_reasons[example.reason] += 1
-            bucket = kto_buckets[self.rng.randrange(len(kto_buckets))]
-            bucket.write(orjson.dumps(kto_row(example, task)) + b"\n")
-        self._task_rejects(task, out)
-        if out.pairs or out.kto:
-            stratum = min((PAIR_TYPES.index(p.pair_type) for p in out.pairs), default=None)
-            self.strata.append((task.task_id, PAIR_TYPES[stratum] if stratum is not None else "kto_only"))
-
-    def _task_rejects(self, task: TaskAggregate, out: TaskOutput) -> None:
-        self.stats.conflicts.update(out.conflicts)
-        for rej in out.rejects:
-            counter = self.stats.pair_rejects if rej.level == "pair" else self.stats.kto_rejects
-            counter[rej.reason] += 1
-            self.rejects.write({"level": rej.level, "task_id": rej.task_id, "response_ids": list(rej.response_ids),
-                                "reason": rej.reason, "detail": rej.detail, "sources": list(task.sources)})
-        if not out.pairs and not out.kto:
-            self.stats.task_rejects["no_output"] += 1
-            self.rejects.write({"level": "task", "task_id": task.task_id, "reason": "no_output",
-                                "detail": "no pair or KTO example survived the rules (see this task's pair/kto rejects)",
-                                "sources": list(task.sources)})
-
-    def _feed_agreement(self, task: TaskAggregate, judgments: list[Judgment]) -> None:
-        position = {r.id: str(i) for i, r in enumerate(task.responses)}
-        votes = {j.annotator.id: (TIE if j.preference == TIE else position[j.preference])
-                 for j in judgments if j.preference is not None}
-        if votes:
-            self.stats.preference_agreement.add_task(votes)
-        if len(judgments) < 2:
+        jobs = [PartitionJob(i, self.work, self.cfg, self.opt.strict, self.opt.seed) for i in range(self.work.n_parts)]
+        workers = min(self.opt.workers, len(jobs))
+        self._tick_phase(f"pairing {len(jobs)} partition(s) on {workers} process(es)")
+        if workers <= 1:
+            results = map(run_partition, jobs)
+            self._merge(results)
             return
-        for rid in position:
-            for dim in self.cfg.dimensions:
-                values = {j.annotator.id: j.ratings[rid][dim] for j in judgments if dim in j.ratings.get(rid, {})}
-                if len(values) >= 2:
-                    self.stats.rating_agreement.add_unit(dim, values)
+        with ProcessPoolExecutor(workers, mp_context=_mp_context()) as pool:
+            try:
+                self._merge(pool.map(run_partition, jobs))
+            except BrokenProcessPool:
+                raise DpoclinError("a worker process died (out of memory?); retry with --workers 1 or a smaller partition size") from None
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
 
-    # -- passes 3 and 4 ---------------------------------------------------------------
+    def _merge(self, results) -> None:
+        for i, result in enumerate(results):
+            self.stats.merge(result.stats)
+            self.strata.extend(result.strata)
+            with open(self.work.rejects(i), "rb") as fh:
+                shutil.copyfileobj(fh, self.rejects.writer.fh)
+            self._tick_phase(f"paired partition {i + 1}/{self.work.n_parts}")
+
+    # -- passes 3 and 4: split, then the final files -------------------------------------
     def _write_outputs(self, tmp: Path) -> None:
         self._tick_phase("writing outputs")
         test = assign_test_tasks(self.strata, self.opt.test_size, self.opt.seed)
         conv, fmt = self.stats.conversational, self.opt.output_format
         writer = open_row_writer(tmp, "pairs", fmt, lambda: pair_schema(conv))
         try:
-            with open(self.work.pairs, "rb") as fh:
-                for line in fh:
-                    row = orjson.loads(line)
-                    split = "test" if row["task_id"] in test else "train"
-                    self.stats.pairs[(row["pair_type"], split)] += 1
-                    writer.write(finish_pair_row(row, conv, split))
+            for i in range(self.work.n_parts):
+                with open(self.work.pairs(i), "rb") as fh:
+                    for line in fh:
+                        row = orjson.loads(line)
+                        split = "test" if row["task_id"] in test else "train"
+                        self.stats.pairs[(row["pair_type"], split)] += 1
+                        writer.write(finish_pair_row(row, conv, split))
         finally:
             writer.close()
         writer = open_row_writer(tmp, "kto", fmt, lambda: kto_schema(conv))
         try:
-            for bucket in self.work.buckets:
-                with open(bucket, "rb") as fh:
-                    rows = [orjson.loads(line) for line in fh]
-                self.rng.shuffle(rows)
+            for bucket in range(self.work.n_buckets):
+                rows = []
+                for i in range(self.work.n_parts):
+                    with open(self.work.kto(i, bucket), "rb") as fh:
+                        rows.extend(orjson.loads(line) for line in fh)
+                random.Random(f"{self.opt.seed}:kto:{bucket}").shuffle(rows)
                 for row in rows:
                     split = "test" if row["task_id"] in test else "train"
                     self.stats.kto[(row["label"], split)] += 1
@@ -293,24 +411,28 @@ class Builder:
     def run(self) -> dict:
         self.opt.validate()
         inputs = [{"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in self._existing_inputs()]
-        total = sum(i["bytes"] for i in inputs)
-        n_parts = max(1, min(256, -(-total // self.opt.partition_bytes)))
+        n_parts = self._n_partitions(sum(i["bytes"] for i in inputs))
         with AtomicDir(self.opt.out, self.opt.overwrite) as tmp:
-            self.work = _Work(tmp, n_parts)
-            self.rejects = JsonlWriter(tmp / "rejects.jsonl")
+            self.work = _Work(tmp, n_parts, min(n_parts, MAX_KTO_BUCKETS))
+            self.rejects = RejectLog(tmp / "rejects.jsonl", self.stats, self.opt.strict)
             try:
                 self._partition_inputs()
                 self._process_partitions()
-                self._write_outputs(tmp)
             finally:
                 self.rejects.close()
+            self._write_outputs(tmp)
             summary = build_summary(self.stats, self.opt, inputs, len(self.strata), self.test_tasks)
             write_json(tmp / "summary.json", summary)
             write_json(tmp / "manifest.json", self._manifest(inputs))
-            for leftover in self.work.dir.iterdir():
-                leftover.unlink()
-            self.work.dir.rmdir()
+            shutil.rmtree(self.work.dir)
         return summary
+
+    def _n_partitions(self, total_bytes: int) -> int:
+        """Enough partitions to bound memory, and a few per worker on inputs worth parallelising."""
+        n = -(-total_bytes // self.opt.partition_bytes)
+        if self.opt.workers > 1 and total_bytes >= PARALLEL_MIN_BYTES:
+            n = max(n, 2 * self.opt.workers)
+        return max(1, min(MAX_PARTITIONS, n))
 
     def _existing_inputs(self) -> list[Path]:
         for path in self.opt.inputs:

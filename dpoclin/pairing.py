@@ -16,7 +16,6 @@ chosen, whatever the preference; a preference that contradicts the gate is a con
 
 from __future__ import annotations
 
-import re
 from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -138,21 +137,33 @@ def good_answer(v: ResponseVerdict, cfg: PairingConfig) -> bool:
     return v.verdict is True or (v.score is not None and v.score >= cfg.kto_desirable_min)
 
 
-_WORD = re.compile(r"\w+")
+_PUNCTUATION = str.maketrans({ch: " " for ch in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2013\u2014\u2018\u2019\u201c\u201d"})
+
+
+def _words(text: str) -> list[str]:
+    return text.lower().translate(_PUNCTUATION).split()
 
 
 def similarity(a: str, b: str, floor: float = 0.0) -> float:
     """Word-level difflib ratio 2*M/T of the lower-cased texts (1.0 = same words in the same order).
 
-    When the O(n) upper bound ``quick_ratio`` is already below ``floor`` that bound is
-    returned instead of the exact ratio: enough to decide "not near-identical" cheaply.
+    When a cheap upper bound on the ratio is already below ``floor``, that bound is returned
+    instead of the exact ratio: enough to decide "not near-identical". Bounds, cheapest first:
+    2*min(len)/T, then 2*min(#words of a found in b, #words of b found in a)/T (>= difflib's
+    quick_ratio >= ratio).
     """
-    wa, wb = _WORD.findall(a.lower()), _WORD.findall(b.lower())
+    wa, wb = _words(a), _words(b)
     if wa == wb:
         return 1.0
-    matcher = SequenceMatcher(None, wa, wb, autojunk=False)
-    bound = matcher.quick_ratio()
-    return bound if bound < floor else matcher.ratio()
+    total = len(wa) + len(wb)
+    bound = 2 * min(len(wa), len(wb)) / total
+    if bound < floor:
+        return bound
+    in_b, in_a = set(wb), set(wa)
+    bound = 2 * min(sum(map(in_b.__contains__, wa)), sum(map(in_a.__contains__, wb))) / total
+    if bound < floor:
+        return bound
+    return SequenceMatcher(None, wa, wb, autojunk=False).ratio()
 
 
 # --- pair rules: each returns (chosen, rejected, deciding vote) or None ---------------

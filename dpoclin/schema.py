@@ -178,14 +178,14 @@ def normalise_role(role: str) -> str:
 
 def _per_response(record: dict, name: str, ids: set[str]) -> dict:
     value = record.get(name)
-    if _absent(value):
+    if value is None or value == "":
         return {}
     if not isinstance(value, dict):
         raise RecordRejected("invalid_type", name, "expected an object keyed by response id")
-    for rid in value:
-        if str(rid) not in ids:
+    for rid in value:  # JSON object keys are strings
+        if rid not in ids:
             raise RecordRejected("unknown_response", f"{name}.{rid}", f"no response with id {rid!r} in this record")
-    return {str(k): v for k, v in value.items()}
+    return value
 
 
 def _parse_ratings(record: dict, ids: set[str], dimensions: frozenset[str]) -> dict[str, dict[str, float]]:
@@ -197,18 +197,22 @@ def _parse_ratings(record: dict, ids: set[str], dimensions: frozenset[str]) -> d
             raise RecordRejected("invalid_type", f"ratings.{rid}", "expected an object {dimension: 1..5}")
         clean = {}
         for dim, score in dims.items():
-            where = f"ratings.{rid}.{dim}"
             if dim not in dimensions:
-                raise RecordRejected("unknown_dimension", where, f"declare it with --dimensions (known: {', '.join(sorted(dimensions))})")
-            if score is None:
-                continue
-            number = _number(score, where)
-            if not RATING_MIN <= number <= RATING_MAX:
-                raise RecordRejected("rating_out_of_range", where, f"{score!r} is outside {RATING_MIN}..{RATING_MAX}")
-            clean[dim] = number
+                raise RecordRejected("unknown_dimension", f"ratings.{rid}.{dim}", f"declare it with --dimensions (known: {', '.join(sorted(dimensions))})")
+            if type(score) is int and RATING_MIN <= score <= RATING_MAX:  # fast path: the usual Likert integer
+                clean[dim] = float(score)
+            elif score is not None:
+                clean[dim] = _rating(score, f"ratings.{rid}.{dim}")
         if clean:
             out[rid] = clean
     return out
+
+
+def _rating(score: Any, where: str) -> float:
+    number = _number(score, where)
+    if not RATING_MIN <= number <= RATING_MAX:
+        raise RecordRejected("rating_out_of_range", where, f"{score!r} is outside {RATING_MIN}..{RATING_MAX}")
+    return number
 
 
 def _parse_labels(record: dict, name: str, ids: set[str], allowed: frozenset | None) -> dict:

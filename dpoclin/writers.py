@@ -48,15 +48,15 @@ def write_json(path: Path, obj) -> None:
 class JsonlWriter:
     def __init__(self, path: Path):
         self.path = path
-        self._fh = open(path, "wb", buffering=1 << 20)
+        self.fh = open(path, "wb", buffering=1 << 20)
         self.count = 0
 
     def write(self, row: dict) -> None:
-        self._fh.write(orjson.dumps(row) + b"\n")
+        self.fh.write(orjson.dumps(row) + b"\n")
         self.count += 1
 
     def close(self) -> None:
-        self._fh.close()
+        self.fh.close()
 
 
 class ParquetRowWriter:

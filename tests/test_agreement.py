@@ -340,3 +340,34 @@ def test_rating_nan_becomes_none() -> None:
         "per_annotator": {},
     }
     json.dumps(res, allow_nan=False)
+
+
+def test_merged_accumulators_equal_one_pass_and_survive_pickling():
+    import pickle
+    import random
+
+    rng = random.Random(5)
+    tasks = [{f"a{k}": rng.choice("01t") for k in rng.sample(range(6), rng.randint(1, 4))} for _ in range(300)]
+    units = [("accuracy" if i % 2 else "safety", {f"a{k}": rng.randint(1, 5) for k in rng.sample(range(6), rng.randint(2, 4))})
+             for i in range(400)]
+    whole_p, whole_r = PreferenceAgreement(), RatingAgreement()
+    halves = [(PreferenceAgreement(), RatingAgreement()) for _ in range(2)]
+    for i, votes in enumerate(tasks):
+        whole_p.add_task(votes)
+        halves[i % 2][0].add_task(votes)
+    for i, (dim, values) in enumerate(units):
+        whole_r.add_unit(dim, values)
+        halves[i % 2][1].add_unit(dim, values)
+    merged_p, merged_r = pickle.loads(pickle.dumps(halves[0]))
+    merged_p.merge(pickle.loads(pickle.dumps(halves[1][0])))
+    merged_r.merge(pickle.loads(pickle.dumps(halves[1][1])))
+    assert _close(merged_p.result(), whole_p.result())
+    assert _close(merged_r.result(), whole_r.result())
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b

@@ -241,3 +241,21 @@ def test_sample_export_yields_every_pair_type_and_both_kto_labels(tmp_path):
     assert all(row["total"] > 0 for row in summary["pairs"]["by_type"].values()), summary["pairs"]["by_type"]
     assert summary["kto"]["desirable"] > 0 and summary["kto"]["undesirable"] > 0
     assert summary["pairs"]["test"] > 0 and summary["tasks"]["aggregated"] >= 300
+
+
+def test_parallel_workers_write_byte_identical_outputs(tmp_path):
+    export = tmp_path / "e.jsonl"
+    make_export(export, n_tasks=60)
+    outs = [run(tmp_path, export, f"w{w}", workers=w, partition_bytes=2048)[1] for w in (1, 2)]
+    for name in ("pairs.jsonl", "kto.jsonl", "rejects.jsonl", "summary.json"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+def test_strict_error_in_a_worker_process_leaves_no_output(tmp_path):
+    export = tmp_path / "e.jsonl"
+    recs = make_export(export, n_tasks=30)
+    recs.insert(17, record(task_id="bad", ratings={"a": {"safety": 0}}))
+    write_jsonl(export, recs)
+    with pytest.raises(DpoclinError, match=r"e\.jsonl:18: field ratings\.a\.safety"):
+        run(tmp_path, export, strict=True, workers=2, partition_bytes=1024)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.jsonl"]
