@@ -357,7 +357,9 @@ def _result_values(result: Any) -> dict[str, dict]:
     for k, item in enumerate(result):
         if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
             raise RecordRejected("invalid_type", f"result[{k}]", "expected {from_name, type, value}")
-        values[str(item.get("from_name"))] = item["value"]
+        # A config has one Pairwise control; generic configs name it freely ("comparison", "pw"...).
+        name = "preference" if item.get("type") == "pairwise" else str(item.get("from_name"))
+        values[name] = item["value"]
     return values
 
 

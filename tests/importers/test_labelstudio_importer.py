@@ -94,8 +94,8 @@ def _ann(result, completed_by=7, **extra):
     return {"id": 1, "completed_by": completed_by, "result": result, "was_cancelled": False, "lead_time": 10.0, **extra}
 
 
-def _pw(selected):
-    return {"from_name": "preference", "to_name": "response_a", "type": "pairwise", "value": {"selected": selected}}
+def _pw(selected, name="preference", to_name="response_a"):
+    return {"from_name": name, "to_name": to_name, "type": "pairwise", "value": {"selected": selected}}
 
 
 def _choice(name, text):
@@ -177,9 +177,9 @@ def test_native_to_labelstudio_tasks_shape():
 
 GENERIC = [
     _task({"question": "Dose of amoxicillin for otitis media in a 20 kg child?", "answer1": "80-90 mg/kg/day in two doses.",
-           "answer2": "250 mg once daily.", "case": "c-17"}, _ann([_pw("left")]), task_id=31),
+           "answer2": "250 mg once daily.", "case": "c-17"}, _ann([_pw("left", "comparison", "answer1")]), task_id=31),
     _task({"question": "First-line for uncomplicated hypertension?", "answer1": "Antibiotics.",
-           "answer2": "Thiazide, ACE inhibitor, ARB or CCB.", "case": "c-18"}, _ann([_pw("right")], completed_by=8), task_id=32),
+           "answer2": "Thiazide, ACE inhibitor, ARB or CCB.", "case": "c-18"}, _ann([_pw("right", "comparison", "answer1")], completed_by=8), task_id=32),
 ]
 
 
