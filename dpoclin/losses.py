@@ -1,0 +1,173 @@
+"""The combined preference objective: L = w_dpo * L_DPO + w_kto * L_KTO + w_sft * L_SFT.
+
+Small pure functions, tensors in and (loss, metrics) out, written to agree with TRL 1.16's
+DPOTrainer (``loss_type="sigmoid"``) and KTOTrainer (``loss_type="kto"``) on the same inputs.
+Log-probabilities are summed over completion tokens, as TRL sums them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from dpoclin.summary import recommended_kto_weights
+
+KL_BATCH_HINT = "KTO needs >= 2 examples from different tasks per micro-batch for the KL term"
+
+
+def sequence_logps(logits: Tensor, labels: Tensor, loss_mask: Tensor) -> tuple[Tensor, Tensor]:
+    """Summed log p(labels) per sequence and its token count, for a causal LM.
+
+    Position t of ``logits`` predicts token t+1, so logits drop their last position and labels and
+    mask their first, as TRL's fused LM head does (``labels[:, 1:]``, masked positions score 0).
+    ``labels`` may hold -100 where ``loss_mask`` is 0.
+    """
+    mask = loss_mask[:, 1:].bool()
+    targets = labels[:, 1:].masked_fill(~mask, 0)
+    # log pi(y_t | x, y_<t) = log_softmax(logits_{t-1})[y_t]
+    per_token = torch.gather(logits[:, :-1].log_softmax(-1), -1, targets.unsqueeze(-1)).squeeze(-1)
+    return per_token.masked_fill(~mask, 0).sum(-1), mask.sum(-1)
+
+
+def dpo_loss(
+    policy_chosen_logps: Tensor,
+    policy_rejected_logps: Tensor,
+    ref_chosen_logps: Tensor,
+    ref_rejected_logps: Tensor,
+    beta: float,
+    weights: Tensor | None = None,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """Sigmoid DPO loss, a mean over pairs (weighted by ``weights`` when given: sum w*l / sum w)."""
+    chosen_logratios = policy_chosen_logps - ref_chosen_logps
+    rejected_logratios = policy_rejected_logps - ref_rejected_logps
+    # Rafailov et al. (2023), eq. 7:
+    # L_DPO = -log sigma(beta * [(log pi(y+|x) - log ref(y+|x)) - (log pi(y-|x) - log ref(y-|x))])
+    losses = -F.logsigmoid(beta * (chosen_logratios - rejected_logratios))
+    if weights is None:
+        loss = losses.mean()
+    else:
+        weights = weights.to(losses)
+        loss = (weights * losses).sum() / weights.sum()
+    chosen_rewards = beta * chosen_logratios.detach()
+    rejected_rewards = beta * rejected_logratios.detach()
+    return loss, {
+        "rewards/chosen": chosen_rewards,
+        "rewards/rejected": rejected_rewards,
+        "rewards/margins": chosen_rewards - rejected_rewards,
+        "rewards/accuracies": (chosen_rewards > rejected_rewards).float(),
+    }
+
+
+def mismatched_indices(group_ids: Sequence[Hashable]) -> list[int]:
+    """A permutation p with group_ids[p[i]] != group_ids[i]: the KL completion for item i is item p[i]'s.
+
+    Tries the cyclic shifts p[i] = (i - k) % n for k = 1, 2, ...; k = 1 is TRL's
+    ``completions[-1:] + completions[:-1]``, so distinct groups get TRL's exact KL pairs. When no
+    shift works, items are laid out group by group (largest group first) and shifted by the largest
+    group's size, which stays out of every group whenever no group holds more than half the batch
+    (the condition for such a permutation to exist at all).
+    """
+    n = len(group_ids)
+    counts = Counter(group_ids)
+    largest = max(counts.values(), default=0)
+    if n < 2 or 2 * largest > n:
+        raise ValueError(
+            f"{KL_BATCH_HINT}: got {n} example(s), {largest} from one task; use a larger micro-batch "
+            "or mix tasks in each batch (no task may fill more than half of it)."
+        )
+    for k in range(1, n):
+        shifted = [(i - k) % n for i in range(n)]
+        if all(group_ids[j] != group_ids[i] for i, j in enumerate(shifted)):
+            return shifted
+    first_seen = {g: i for i, g in reversed(list(enumerate(group_ids)))}
+    order = sorted(range(n), key=lambda i: (-counts[group_ids[i]], first_seen[group_ids[i]], i))
+    p = [0] * n
+    for j, i in enumerate(order):
+        p[i] = order[(j + largest) % n]
+    return p
+
+
+def kl_reference_point(
+    policy_kl_logps: Tensor,
+    ref_kl_logps: Tensor,
+    gather: Callable[[Tensor], Tensor] | None = None,
+) -> Tensor:
+    """z0: the detached mean of log pi(y'|x) - log ref(y'|x) over mismatched pairs, averaged across
+    processes with ``gather`` (accelerate's ``gather_for_metrics``) when given, clamped at 0."""
+    # Ethayarajh et al. (2024), eq. 7: z0 = KL(pi(y'|x) || ref(y'|x)), estimated on mismatched (x, y')
+    kl = (policy_kl_logps - ref_kl_logps).mean().detach()
+    if gather is not None:
+        kl = gather(kl)
+    return kl.mean().clamp(min=0)
+
+
+def kto_loss(
+    policy_logps: Tensor,
+    ref_logps: Tensor,
+    labels: Tensor,
+    kl: Tensor | float,
+    beta: float,
+    desirable_weight: float = 1.0,
+    undesirable_weight: float = 1.0,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """KTO loss: the NaN-ignoring mean over all examples of lambda_y * (1 - v(x, y)), as TRL 1.16 does."""
+    labels = labels.bool()
+    kl = torch.as_tensor(kl, dtype=policy_logps.dtype, device=policy_logps.device)
+    chosen_logratios = (policy_logps - ref_logps)[labels]
+    rejected_logratios = (policy_logps - ref_logps)[~labels]
+    # Ethayarajh et al. (2024), eq. 7, with r = log pi(y|x) - log ref(y|x):
+    # desirable:   lambda_D * (1 - sigma(beta * (r - z0)))
+    # undesirable: lambda_U * (1 - sigma(beta * (z0 - r)))
+    chosen_losses = 1 - torch.sigmoid(beta * (chosen_logratios - kl))
+    rejected_losses = 1 - torch.sigmoid(beta * (kl - rejected_logratios))
+    losses = torch.cat((desirable_weight * chosen_losses, undesirable_weight * rejected_losses), 0)
+    return losses.nanmean(), {
+        "rewards/chosen": beta * chosen_logratios.detach(),
+        "rewards/rejected": beta * rejected_logratios.detach(),
+        "kl": kl.detach(),
+    }
+
+
+def kto_weights(n_desirable: int, n_undesirable: int) -> tuple[float, float]:
+    """(lambda_D, lambda_U) for these class counts, from ``summary.recommended_kto_weights``;
+    (1.0, 1.0) when one class is absent."""
+    rec = recommended_kto_weights(n_desirable, n_undesirable)
+    return (1.0, 1.0) if rec is None else (rec["desirable_weight"], rec["undesirable_weight"])
+
+
+def sft_loss(chosen_logps_sum: Tensor, chosen_token_counts: Tensor) -> Tensor:
+    """Length-normalised NLL of the chosen responses, averaged over pairs (RPO-style)."""
+    # Pang et al. (2024), RPO: L_SFT = mean_i [ -sum_t log pi(y+_t | x, y+_<t) / |y+| ]
+    counts = chosen_token_counts.to(chosen_logps_sum).clamp(min=1)
+    return (-chosen_logps_sum / counts).mean()
+
+
+def combined_loss(
+    terms: dict[str, Tensor | Callable[[], Tensor]],
+    weights: dict[str, float],
+) -> tuple[Tensor, dict[str, float]]:
+    """sum_k w_k * L_k over the terms whose weight is non-zero, and each such L_k as ``loss/<k>``.
+
+    A term may be a zero-argument callable, so a zero-weight term is never even computed.
+    """
+    total: Tensor | None = None
+    logs: dict[str, float] = {}
+    for name, term in terms.items():
+        if name not in weights:
+            raise ValueError(f"no weight given for loss term {name!r}")
+        weight = float(weights[name])
+        if weight < 0:
+            raise ValueError(f"loss weight for {name!r} must be >= 0, got {weight}")
+        if weight == 0:
+            continue
+        value = term() if callable(term) else term
+        # L = w_dpo * L_DPO + w_kto * L_KTO + w_sft * L_SFT
+        total = weight * value if total is None else total + weight * value
+        logs[f"loss/{name}"] = float(value.detach())
+    if total is None:
+        raise ValueError("every loss term has weight 0 (or none was given): nothing to optimise")
+    return total, logs
