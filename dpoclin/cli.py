@@ -153,6 +153,38 @@ def labelstudio_config_cmd() -> None:
     sys.stdout.write(labelstudio_config())
 
 
+recipes_app = typer.Typer(help="Packaged training recipes for `dpoclin train --recipe NAME`.", no_args_is_help=True)
+app.add_typer(recipes_app, name="recipes")
+
+
+@recipes_app.command("list")
+@guarded
+def recipes_list_cmd() -> None:
+    """List the packaged recipes: name, objective, fine-tuning method, processes, description."""
+    from dpoclin.recipe import list_recipes, load_recipe
+
+    rows = [("NAME", "OBJECTIVE", "PEFT", "PROCS", "DESCRIPTION")]
+    for name in list_recipes():
+        r = load_recipe(name)
+        rows.append((name, r.objective.recipe, r.peft.method, str(r.distributed.num_processes), r.description))
+    width = max(len(row[0]) for row in rows)
+    sys.stdout.write("".join(f"{a:<{width}}  {b:<9}  {c:<5}  {d:<5}  {e}\n" for a, b, c, d, e in rows))
+
+
+@recipes_app.command("show")
+@guarded
+def recipes_show_cmd(
+    name: Annotated[str, typer.Argument(help="A packaged recipe name (see `dpoclin recipes list`) or a path to a recipe YAML.")],
+    resolved: Annotated[bool, typer.Option(help="Print every value after defaults are filled in, instead of the file with its comments.")] = False,
+) -> None:
+    """Print a recipe: the file with its reasons, or (--resolved) the full validated recipe."""
+    from dpoclin.recipe import dump_recipe_yaml, load_recipe, recipe_text
+
+    source, text = recipe_text(name)
+    recipe = load_recipe(name)  # strict check either way: `show` never prints a recipe that would not load
+    sys.stdout.write(dump_recipe_yaml(recipe, header=f"resolved from {source}") if resolved else text)
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the dpoclin version."""
