@@ -153,6 +153,33 @@ def labelstudio_config_cmd() -> None:
     sys.stdout.write(labelstudio_config())
 
 
+@app.command("train")
+@guarded
+def train_cmd(
+    recipe: Annotated[str, typer.Option(help="A packaged recipe (dpo, kto, kto-dpo, ...; see `dpoclin recipes list`) or a recipe YAML path.")] = "kto-dpo",
+    data: Annotated[Optional[Path], typer.Option(help="A build-pairs output directory (overrides data.path).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Run directory (overrides training.output_dir; default runs/<recipe>).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Hub id, local path or .gguf file (overrides model.name).")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help="Overrides training.epochs.")] = None,
+    max_steps: Annotated[Optional[int], typer.Option(help="Overrides training.max_steps (> 0 wins over epochs).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Overrides training.seed.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Any recipe key, e.g. --set objective.beta_dpo=0.2 (repeatable).")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last checkpoint.")] = False,
+) -> None:
+    """Align a model with DPO, KTO or the combined KTO+DPO objective on build-pairs data."""
+    from dpoclin.recipe import apply_overrides, load_recipe
+    from dpoclin.run import train_run
+
+    flags = {"data.path": data, "training.output_dir": out, "model.name": model, "training.epochs": epochs,
+             "training.max_steps": max_steps, "training.seed": seed}
+    overrides = [f"{key}={value}" for key, value in flags.items() if value is not None] + list(set_ or [])
+    resolved = apply_overrides(load_recipe(recipe), overrides)
+    run_dir = Path(resolved.training.output_dir or f"runs/{Path(recipe).stem}")
+    metrics = train_run(resolved, Path(resolved.data.path), run_dir, resume=resume)
+    console.print(f"Wrote {run_dir} · held-out: " + ", ".join(f"{k}={v:.3f}" for k, v in metrics.items()
+                                                               if k.startswith("eval_rewards/accuracies") or k == "eval_loss"))
+
+
 recipes_app = typer.Typer(help="Packaged training recipes for `dpoclin train --recipe NAME`.", no_args_is_help=True)
 app.add_typer(recipes_app, name="recipes")
 

@@ -147,12 +147,23 @@ class Collator:
         batch["pair_weight"] = torch.tensor([p.weight for p in pairs], dtype=torch.float)
         batch["pair_type"] = torch.tensor([PAIR_TYPE_IDS.get(p.pair_type, -1) for p in pairs], dtype=torch.long)
         batch["kto_label"] = torch.tensor([k.label for k in kto], dtype=torch.bool)
-        if self.kl and kto:
-            batch.update({f"kl_{k}": v for k, v in _pad(self.kl_sequences(kto), self.pad_token_id).items()})
+        kl = self.kl_sequences(kto) if self.kl and kto else []
+        if kl:
+            batch.update({f"kl_{k}": v for k, v in _pad(kl, self.pad_token_id).items()})
         return batch
 
     @staticmethod
     def kl_sequences(kto: list[KTOExample]) -> list[Encoded]:
-        """Prompt i with the completion of item p[i], p from ``mismatched_indices`` over task ids."""
-        order = mismatched_indices([k.task_id for k in kto])
-        return [Encoded(k.seq.prompt_ids, kto[j].seq.completion_ids) for k, j in zip(kto, order)]
+        """Prompt i with the completion of item p[i], p from ``mismatched_indices`` over task ids.
+
+        When one task fills more than half of the micro-batch no full mismatch exists: the cyclic
+        shift is used and same-task pairs are dropped (possibly all of them; the trainer then keeps
+        its previous z0). A prompt is never scored on a completion of its own task.
+        """
+        tasks = [k.task_id for k in kto]
+        try:
+            order = mismatched_indices(tasks)
+        except ValueError:
+            order = [(i - 1) % len(kto) for i in range(len(kto))]
+        return [Encoded(k.seq.prompt_ids, kto[j].seq.completion_ids) for i, (k, j) in enumerate(zip(kto, order))
+                if tasks[i] != tasks[j]]

@@ -45,6 +45,12 @@ def loss_weights(recipe: Recipe, n_desirable: int, n_undesirable: int) -> LossWe
                        desirable_weight=lam_d, undesirable_weight=lam_u, use_pair_weights=obj.use_pair_weights)
 
 
+def data_files(recipe: Recipe, data_dir: Path) -> list[Path]:
+    """The build-pairs files this recipe reads."""
+    kind = recipe.objective.recipe
+    return [data_dir / recipe.data.pairs] * (kind != "kto") + [data_dir / recipe.data.kto] * (kind != "dpo")
+
+
 def load_data(recipe: Recipe, data_dir: Path, tokenizer) -> RunData:
     """Encode the train and eval splits of the sides the recipe uses; record hashes and counts."""
     from dpoclin.build import file_sha256
@@ -148,6 +154,9 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     validate(recipe)
     if out.exists() and any(out.iterdir()) and not resume:
         raise DpoclinError(f"{out}: run directory exists; pass --resume to continue it or choose another --out")
+    for path in data_files(recipe, data_dir):
+        if not path.is_file():
+            raise DpoclinError(f"{path}: no such file (run `dpoclin build-pairs EXPORT --out {data_dir}` first)")
     set_seed(recipe.training.seed)
     model, tokenizer, ref = prepare_model(recipe)
     data = load_data(recipe, data_dir, tokenizer)

@@ -44,6 +44,7 @@ class PreferenceTrainer(Trainer):
         self.loss_weights, self.ref_model = loss_weights, ref_model
         if ref_model is not None:
             self.ref_model = self.accelerator.prepare_model(ref_model, evaluation_mode=True)
+        self._z0 = torch.zeros(())  # KTO reference point until the first micro-batch estimates it
         self.model_accepts_loss_kwargs = False  # our loss is a per-micro-batch mean: let Trainer scale it
         self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(list), "eval": defaultdict(list)}
 
@@ -85,8 +86,10 @@ class PreferenceTrainer(Trainer):
             counts = inputs["completion_mask"][:n, 1:].sum(-1)
             terms["sft"] = sft_loss(policy[:n], counts)
         if len(policy) > 2 * n and w.w_kto:
-            with torch.no_grad():
-                z0 = kl_reference_point(self._logps(model, inputs, "kl_"), ref_kl, self.accelerator.gather_for_metrics)
+            if ref_kl is not None:
+                with torch.no_grad():
+                    self._z0 = kl_reference_point(self._logps(model, inputs, "kl_"), ref_kl, self.accelerator.gather_for_metrics)
+            z0 = self._z0  # a micro-batch from a single task has no mismatched pairs: keep the last estimate
             terms["kto"], kto_metrics = kto_loss(policy[2 * n:], ref[2 * n:], inputs["kto_label"], z0, w.beta_kto,
                                                  w.desirable_weight, w.undesirable_weight)
             metrics["kl"] = float(z0)
