@@ -16,6 +16,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from dpoclin.errors import DpoclinError
+from dpoclin.model_card import model_card
 from dpoclin.recipe import Recipe, dump_recipe_yaml, validate
 from dpoclin.trainer import LossWeights
 
@@ -174,4 +175,5 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     if data.eval_pairs or data.eval_kto:
         metrics = trainer.evaluate(MixedDataset(data.eval_pairs, data.eval_kto))
     (out / "eval_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out / "README.md").write_text(model_card(recipe, data.manifest, weights, metrics))  # replaces PEFT's template
     return metrics

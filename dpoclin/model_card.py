@@ -1,0 +1,64 @@
+"""The run directory's README.md: what was trained, on what, how, and how it did on held-out data."""
+
+from __future__ import annotations
+
+from dpoclin import __version__
+from dpoclin.recipe import Recipe
+
+LIMITATIONS = (
+    "This model was aligned on physician preference data with dpoclin. Alignment changes what the model "
+    "prefers to say; it does not add clinical knowledge. Before any clinical use, evaluate over-refusal of "
+    "benign questions and unsafe compliance with harmful ones on prompts from your deployment "
+    "(`dpoclin eval-refusals`), and keep a clinician in the loop."
+)
+
+
+def _metrics_table(metrics: dict) -> str:
+    rows = [(k.removeprefix("eval_"), v) for k, v in sorted(metrics.items())
+            if k.startswith(("eval_loss", "eval_rewards", "eval_kl")) and isinstance(v, (int, float))]
+    if not rows:
+        return "_No held-out split was evaluated._\n"
+    lines = ["| metric | value |", "|---|---:|"] + [f"| {k} | {v:.4f} |" for k, v in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _data_lines(manifest: dict) -> str:
+    lines = []
+    for name, info in manifest.get("files", {}).items():
+        lines.append(f"- `{info['path']}` ({name}): {info['train']} train / {info['eval']} held-out examples, sha256 `{info['sha256'][:16]}…`")
+    if "kto_desirable" in manifest:
+        lines.append(f"- KTO examples: {manifest['kto_desirable']} desirable / {manifest['kto_undesirable']} undesirable")
+    return "\n".join(lines) or "- (none recorded)"
+
+
+def model_card(recipe: Recipe, manifest: dict, weights, metrics: dict) -> str:
+    """Markdown for the run directory's README.md."""
+    o, p, t = recipe.objective, recipe.peft, recipe.training
+    adapter = (f"LoRA r={p.r}, alpha={p.alpha}, dropout={p.dropout}, target `{p.target_modules}`; load it with "
+               "`peft.AutoPeftModelForCausalLM.from_pretrained(<this dir>)`") if p.method != "none" else "full fine-tune"
+    return f"""---
+library_name: {"peft" if p.method != "none" else "transformers"}
+tags: [dpoclin, dpo, kto, clinical, preference-alignment]
+---
+# {recipe.description or o.recipe} — aligned with dpoclin {__version__}
+
+- **Base model:** `{recipe.model.name}`
+- **Objective:** `{o.recipe}` — L = {weights.w_dpo}·L_DPO(β={weights.beta_dpo}) + {weights.w_kto}·L_KTO(β={weights.beta_kto}, λ_D={weights.desirable_weight}, λ_U={weights.undesirable_weight}) + {weights.w_sft}·L_SFT; pair weights {"on" if weights.use_pair_weights else "off"}
+- **Adapter:** {adapter}
+- **Training:** {t.epochs} epoch(s), max_steps {t.max_steps}, batch {t.per_device_batch_size} × {t.gradient_accumulation_steps} accumulation × {recipe.distributed.num_processes} process(es), lr {t.learning_rate} ({t.lr_scheduler}), seed {t.seed}
+
+## Data
+{_data_lines(manifest)}
+
+## Held-out results (test split: tasks never seen in training)
+{_metrics_table(metrics)}
+`rewards/accuracies/<pair type>`: share of held-out pairs where the tuned model's implicit reward ranks the
+physicians' choice first. over_refusal pairs measure helpfulness, unsafe_compliance pairs measure safety.
+
+## Reproduce
+`run.yaml` is the resolved recipe, `env.json` the package versions, seed and git commit, `data_manifest.json`
+the input hashes and KTO weights, `metrics.jsonl` every logged step.
+
+## Limitations
+{LIMITATIONS}
+"""
