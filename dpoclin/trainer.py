@@ -21,7 +21,7 @@ import torch
 from transformers import Trainer
 
 from dpoclin.data import PAIR_TYPE_IDS
-from dpoclin.losses import combined_loss, dpo_loss, kl_reference_point, kto_loss, sequence_logps, sft_loss
+from dpoclin.losses import combined_loss, dpo_loss, kto_loss, sequence_logps, sft_loss
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class PreferenceTrainer(Trainer):
         self.loss_weights, self.ref_model = loss_weights, ref_model
         if ref_model is not None:
             self.ref_model = self.accelerator.prepare_model(ref_model, evaluation_mode=True)
-        self._z0 = torch.zeros(())  # KTO reference point until the first micro-batch estimates it
+        self._z0 = {"train": torch.zeros(()), "eval": torch.zeros(())}  # KTO z0 until a micro-batch estimates it
         self.model_accepts_loss_kwargs = False  # our loss is a per-micro-batch mean: let Trainer scale it
         self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(list), "eval": defaultdict(list)}
 
@@ -86,10 +86,7 @@ class PreferenceTrainer(Trainer):
             counts = inputs["completion_mask"][:n, 1:].sum(-1)
             terms["sft"] = sft_loss(policy[:n], counts)
         if len(policy) > 2 * n and w.w_kto:
-            if ref_kl is not None:
-                with torch.no_grad():
-                    self._z0 = kl_reference_point(self._logps(model, inputs, "kl_"), ref_kl, self.accelerator.gather_for_metrics)
-            z0 = self._z0  # a micro-batch from a single task has no mismatched pairs: keep the last estimate
+            z0 = self._update_z0(model, inputs, ref_kl, mode)
             terms["kto"], kto_metrics = kto_loss(policy[2 * n:], ref[2 * n:], inputs["kto_label"], z0, w.beta_kto,
                                                  w.desirable_weight, w.undesirable_weight)
             metrics["kl"] = float(z0)
@@ -97,6 +94,23 @@ class PreferenceTrainer(Trainer):
         for key, value in {**logs, **metrics}.items():
             self._metrics[mode][key].append(value)
         return (loss, {"policy_logps": policy.detach()}) if return_outputs else loss
+
+    @torch.no_grad()
+    def _update_z0(self, model, inputs, ref_kl, mode: str) -> torch.Tensor:
+        """KTO's z0 from this step's mismatched pairs, averaged over processes.
+
+        Every process takes part in the gather, also one whose micro-batch has no mismatched pair
+        (it contributes NaN), so collectives stay aligned; when no process has one the previous
+        estimate is kept. Training and evaluation keep separate estimates.
+        """
+        if ref_kl is None:
+            local = torch.full((1,), float("nan"), device=inputs["input_ids"].device)
+        else:
+            local = (self._logps(model, inputs, "kl_") - ref_kl).mean().reshape(1)  # as losses.kl_reference_point
+        z0 = torch.nanmean(self.accelerator.gather_for_metrics(local))
+        if not torch.isnan(z0):
+            self._z0[mode] = z0.clamp(min=0)  # Ethayarajh et al. (2024): z0 = max(0, KL estimate)
+        return self._z0[mode]
 
     @staticmethod
     def _pair_metrics(dpo_metrics: dict, pair_type: torch.Tensor) -> dict[str, float]:

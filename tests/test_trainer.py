@@ -416,3 +416,18 @@ def test_three_step_lora_training(tokenizer, tmp_path, objective, key, first):
         assert logs[0]["rewards/margins"] == pytest.approx(0.0, abs=1e-6)
     assert any(not torch.equal(p, before[n]) for n, p in model.named_parameters() if p.requires_grad)
     assert logs[-1][key] != pytest.approx(first, abs=1e-4)  # the adapter moved the policy off the reference
+
+
+def test_evaluation_keeps_its_own_z0(tokenizer, tmp_path):
+    kto = [KTOExample(Encoded((100 + k, 7, 8), (200 + k, 9)), k % 2 == 0, f"t{k}") for k in range(4)]
+    batch = Collator(tokenizer.pad_token_id)([{"pair": None, "kto": k} for k in kto])
+    policy, ref, _ = models_for("full", tokenizer)
+    trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=0, w_kto=1), ref_model=ref, tokenizer=tokenizer)
+    with torch.no_grad():
+        with torch.random.fork_rng():
+            for p in policy.parameters():  # move the policy away from the reference: z0 > 0
+                p.add_(0.05 * torch.randn_like(p))
+        policy.eval()
+        trainer.compute_loss(policy, batch)
+    assert float(trainer._z0["eval"]) > 0
+    assert float(trainer._z0["train"]) == 0.0
