@@ -28,8 +28,9 @@ def sequence_logps(logits: Tensor, labels: Tensor, loss_mask: Tensor) -> tuple[T
     """
     mask = loss_mask[:, 1:].bool()
     targets = labels[:, 1:].masked_fill(~mask, 0)
-    # log pi(y_t | x, y_<t) = log_softmax(logits_{t-1})[y_t]
-    per_token = torch.gather(logits[:, :-1].log_softmax(-1), -1, targets.unsqueeze(-1)).squeeze(-1)
+    # log pi(y_t | x, y_<t) = logits_{t-1}[y_t] - logsumexp(logits_{t-1}): no full-vocabulary log_softmax copy
+    shifted = logits[:, :-1]
+    per_token = torch.gather(shifted, -1, targets.unsqueeze(-1)).squeeze(-1) - shifted.logsumexp(-1)
     return per_token.masked_fill(~mask, 0).sum(-1), mask.sum(-1)
 
 

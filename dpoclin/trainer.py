@@ -51,9 +51,13 @@ class PreferenceTrainer(Trainer):
     # -- log-probs ------------------------------------------------------------------------
     @staticmethod
     def _logps(model, batch: dict, prefix: str = "") -> torch.Tensor:
-        ids, mask = batch[f"{prefix}input_ids"], batch[f"{prefix}attention_mask"]
-        logits = model(input_ids=ids, attention_mask=mask, use_cache=False).logits
-        return sequence_logps(logits.float(), ids, batch[f"{prefix}completion_mask"])[0]
+        """Summed completion log-probs per row. Logits are computed only from the position before
+        the earliest completion token onwards (``logits_to_keep``): prompt positions score nothing."""
+        ids, mask, completion = batch[f"{prefix}input_ids"], batch[f"{prefix}attention_mask"], batch[f"{prefix}completion_mask"]
+        first = int(completion.any(0).int().argmax())  # earliest completion position over the rows
+        start = max(first - 1, 0)
+        logits = model(input_ids=ids, attention_mask=mask, use_cache=False, logits_to_keep=ids.shape[1] - start).logits
+        return sequence_logps(logits.float(), ids[:, start:], completion[:, start:])[0]
 
     @contextlib.contextmanager
     def _reference(self, model):
