@@ -175,9 +175,22 @@ def train_cmd(
     overrides = [f"{key}={value}" for key, value in flags.items() if value is not None] + list(set_ or [])
     resolved = apply_overrides(load_recipe(recipe), overrides)
     run_dir = Path(resolved.training.output_dir or f"runs/{Path(recipe).stem}")
-    metrics = train_run(resolved, Path(resolved.data.path), run_dir, resume=resume)
-    console.print(f"Wrote {run_dir} · held-out: " + ", ".join(f"{k}={v:.3f}" for k, v in metrics.items()
-                                                               if k.startswith("eval_rewards/accuracies") or k == "eval_loss"))
+    report = train_run(resolved, Path(resolved.data.path), run_dir, resume=resume)
+    _print_heldout(report)
+    console.print(f"Wrote {run_dir}")
+
+
+def _print_heldout(report: dict) -> None:
+    from rich.table import Table
+
+    from dpoclin.heldout import HEADER, report_rows
+
+    if not report.get("overall", {}).get("n"):
+        return
+    table = Table(*HEADER, title="Held-out pairs (test split): tuned vs reference")
+    for row in report_rows(report):
+        table.add_row(*row)
+    console.print(table)
 
 
 recipes_app = typer.Typer(help="Packaged training recipes for `dpoclin train --recipe NAME`.", no_args_is_help=True)

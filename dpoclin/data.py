@@ -2,9 +2,15 @@
 
 Prompts always go through the tokenizer's chat template (instruct models are trained and later
 evaluated in that form); a completion is the rendered conversation minus the rendered prompt,
-so it carries the template's end-of-turn tokens. A micro-batch holds up to B preference pairs
-and B KTO examples, plus the mismatched (prompt, completion) pairs that estimate KTO's
-reference point z0 *inside the micro-batch*, never pairing a prompt with its own task.
+so it carries the template's end-of-turn tokens.
+
+One epoch visits every training example once. For kto-dpo a physician-labelled answer that is
+also a side of a preference pair is not a separate example: its KTO label rides on the pair
+(``link_kto``), so the one forward pass over the pair scores both the DPO and the KTO term.
+Only labelled answers in no pair stay standalone KTO examples. A micro-batch is laid out as
+[chosen..., rejected..., standalone kto...]; ``kto_index`` marks the rows with a KTO label, and
+KTO's reference point z0 comes from mismatched (prompt, completion) pairs of those rows,
+never a prompt with an answer from its own task.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ class Encoded:
     prompt_ids: tuple[int, ...]
     completion_ids: tuple[int, ...]
 
+    def __len__(self) -> int:
+        return len(self.prompt_ids) + len(self.completion_ids)
+
 
 @dataclass(frozen=True, slots=True)
 class PairExample:
@@ -34,6 +43,8 @@ class PairExample:
     weight: float
     pair_type: str
     task_id: str
+    chosen_label: bool | None = None  # the chosen answer's own KTO label (kto-dpo), None: unlabelled
+    rejected_label: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +97,35 @@ def encode(tokenizer, prompt, completion, max_length: int) -> Encoded:
     return Encoded(tuple(prompt_ids), tuple(completion_ids))
 
 
+def link_kto(pair_rows: list[dict], kto_rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Attach each KTO row's label to the first pair that has the same answer as a side.
+
+    Match: same ``task_id``, the KTO row's ``response_id`` equal to the pair's ``chosen_id`` /
+    ``rejected_id``, and the same answer text (rows without ids never match). Each KTO row is
+    used once: an answer that is a side of several pairs carries its label on the first only.
+    Returns (pair rows with ``chosen_label`` / ``rejected_label``, the KTO rows left standalone).
+    """
+    sides: dict[tuple, tuple[int, str]] = {}
+    for i, row in enumerate(pair_rows):
+        for side in ("chosen", "rejected"):
+            rid = row.get(f"{side}_id")
+            if rid is not None:
+                sides.setdefault((str(row.get("task_id")), str(rid)), (i, side))
+    linked, standalone = [dict(r) for r in pair_rows], []
+    for row in kto_rows:
+        hit = sides.pop((str(row.get("task_id")), str(row.get("response_id"))), None) if row.get("response_id") is not None else None
+        if hit is None or _text(pair_rows[hit[0]][hit[1]]) != _text(row["completion"]):
+            standalone.append(row)
+        else:
+            linked[hit[0]][f"{hit[1]}_label"] = bool(row["label"])
+    return linked, standalone
+
+
 def encode_pairs(rows: list[dict], tokenizer, max_length: int) -> list[PairExample]:
     return [
         PairExample(encode(tokenizer, r["prompt"], r["chosen"], max_length), encode(tokenizer, r["prompt"], r["rejected"], max_length),
-                    float(r.get("weight", 1.0) or 1.0), r.get("pair_type", "preference"), str(r.get("task_id", i)))
+                    float(r.get("weight", 1.0) or 1.0), r.get("pair_type", "preference"), str(r.get("task_id", i)),
+                    r.get("chosen_label"), r.get("rejected_label"))
         for i, r in enumerate(rows)
     ]
 
@@ -99,71 +135,106 @@ def encode_kto(rows: list[dict], tokenizer, max_length: int) -> list[KTOExample]
             for i, r in enumerate(rows)]
 
 
-class MixedDataset(torch.utils.data.Dataset):
-    """Item i = (pair i mod P, KTO example i mod U); its length covers the larger side once.
-
-    With only pairs (dpo) or only KTO examples (kto) the other side of each item is None.
-    """
+class PreferenceDataset(torch.utils.data.Dataset):
+    """Pairs then standalone KTO examples; one epoch visits each once (the sampler shuffles)."""
 
     def __init__(self, pairs: list[PairExample], kto: list[KTOExample]):
         if not pairs and not kto:
             raise DpoclinError("no training examples: the data has neither pairs nor KTO examples in this split")
-        self.pairs, self.kto = pairs, kto
+        self.items: list[PairExample | KTOExample] = [*pairs, *kto]
 
     def __len__(self) -> int:
-        return max(len(self.pairs), len(self.kto))
+        return len(self.items)
 
-    def __getitem__(self, i: int) -> dict:
-        return {"pair": self.pairs[i % len(self.pairs)] if self.pairs else None,
-                "kto": self.kto[i % len(self.kto)] if self.kto else None}
+    def __getitem__(self, i: int) -> PairExample | KTOExample:
+        return self.items[i]
+
+    @property
+    def lengths(self) -> list[int]:
+        """Tokens of each item's longest sequence (for length-grouped micro-batches)."""
+        return [max(len(it.chosen), len(it.rejected)) if isinstance(it, PairExample) else len(it.seq) for it in self.items]
+
+    def sequences(self) -> list[Encoded]:
+        """Every distinct sequence the items score, in first-seen order (the reference log-prob cache's rows)."""
+        seqs = (s for it in self.items for s in ((it.chosen, it.rejected) if isinstance(it, PairExample) else (it.seq,)))
+        return list(dict.fromkeys(seqs))
 
 
-def _pad(seqs: list[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
+def pad_batch(seqs: list[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
     """Right-padded input_ids, attention_mask and completion_mask (1 on completion tokens)."""
-    width = max(len(s.prompt_ids) + len(s.completion_ids) for s in seqs)
+    width = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(seqs), width), dtype=torch.long)
     completion = torch.zeros((len(seqs), width), dtype=torch.long)
     for row, s in enumerate(seqs):
-        n_p, n = len(s.prompt_ids), len(s.prompt_ids) + len(s.completion_ids)
+        n_p, n = len(s.prompt_ids), len(s)
         ids[row, :n] = torch.tensor(s.prompt_ids + s.completion_ids)
         attention[row, :n] = 1
         completion[row, n_p:n] = 1
     return {"input_ids": ids, "attention_mask": attention, "completion_mask": completion}
 
 
+@dataclass(frozen=True)
+class Labelled:
+    """A micro-batch row with a KTO label."""
+
+    row: int
+    seq: Encoded
+    label: bool
+    task_id: str
+
+
 class Collator:
-    """Micro-batch = [chosen..., rejected..., kto...] in one padded block, plus KL sequences."""
+    """Micro-batch = [chosen..., rejected..., standalone kto...] in one padded block, plus KL sequences.
 
-    def __init__(self, pad_token_id: int, kl: bool = True):
-        self.pad_token_id, self.kl = pad_token_id, kl
+    ``kl``: build KTO's mismatched KL rows; ``kl_samples``: at most this many (None: one per labelled
+    row, as TRL); ``reference``: precomputed reference log-probs by sequence (rows get ``ref_logps``).
+    """
 
-    def __call__(self, items: list[dict]) -> dict[str, torch.Tensor]:
-        pairs = [it["pair"] for it in items if it["pair"] is not None]
-        kto = [it["kto"] for it in items if it["kto"] is not None]
+    def __init__(self, pad_token_id: int, kl: bool = True, kl_samples: int | None = None, reference: dict | None = None):
+        self.pad_token_id, self.kl, self.kl_samples, self.reference = pad_token_id, kl, kl_samples, reference
+
+    def __call__(self, items: list) -> dict[str, torch.Tensor]:
+        pairs = [it for it in items if isinstance(it, PairExample)]
+        kto = [it for it in items if isinstance(it, KTOExample)]
         seqs = [p.chosen for p in pairs] + [p.rejected for p in pairs] + [k.seq for k in kto]
-        batch = {f"{k}": v for k, v in _pad(seqs, self.pad_token_id).items()}
+        labelled = self.labelled_rows(pairs, kto)
+        batch = pad_batch(seqs, self.pad_token_id)
         batch["n_pairs"] = torch.tensor(len(pairs))
         batch["pair_weight"] = torch.tensor([p.weight for p in pairs], dtype=torch.float)
         batch["pair_type"] = torch.tensor([PAIR_TYPE_IDS.get(p.pair_type, -1) for p in pairs], dtype=torch.long)
-        batch["kto_label"] = torch.tensor([k.label for k in kto], dtype=torch.bool)
-        kl = self.kl_sequences(kto) if self.kl and kto else []
+        batch["kto_index"] = torch.tensor([x.row for x in labelled], dtype=torch.long)
+        batch["kto_label"] = torch.tensor([x.label for x in labelled], dtype=torch.bool)
+        if self.reference is not None:
+            batch["ref_logps"] = torch.tensor([self.reference[s] for s in seqs], dtype=torch.float)
+        kl = self.kl_sequences(labelled, self.kl_samples) if self.kl and labelled else []
         if kl:
-            batch.update({f"kl_{k}": v for k, v in _pad(kl, self.pad_token_id).items()})
+            batch.update({f"kl_{k}": v for k, v in pad_batch(kl, self.pad_token_id).items()})
         return batch
 
     @staticmethod
-    def kl_sequences(kto: list[KTOExample]) -> list[Encoded]:
-        """Prompt i with the completion of item p[i], p from ``mismatched_indices`` over task ids.
+    def labelled_rows(pairs: list[PairExample], kto: list[KTOExample]) -> list[Labelled]:
+        n = len(pairs)
+        rows = [Labelled(i, p.chosen, p.chosen_label, p.task_id) for i, p in enumerate(pairs) if p.chosen_label is not None]
+        rows += [Labelled(n + i, p.rejected, p.rejected_label, p.task_id) for i, p in enumerate(pairs) if p.rejected_label is not None]
+        return rows + [Labelled(2 * n + i, k.seq, k.label, k.task_id) for i, k in enumerate(kto)]
 
-        When one task fills more than half of the micro-batch no full mismatch exists: the cyclic
-        shift is used and same-task pairs are dropped (possibly all of them; the trainer then keeps
-        its previous z0). A prompt is never scored on a completion of its own task.
+    @staticmethod
+    def kl_sequences(labelled: list, limit: int | None = None) -> list[Encoded]:
+        """Prompt i with the completion of row p[i], p from ``mismatched_indices`` over task ids.
+
+        When one task fills more than half of the rows no full mismatch exists: the cyclic shift is
+        used and same-task pairs are dropped (possibly all; the trainer then keeps its previous z0).
+        A prompt is never scored on a completion of its own task. ``limit`` keeps that many rows,
+        evenly spaced over the batch layout (so chosen, rejected and standalone rows all take part).
         """
-        tasks = [k.task_id for k in kto]
+        tasks = [x.task_id for x in labelled]
         try:
             order = mismatched_indices(tasks)
         except ValueError:
-            order = [(i - 1) % len(kto) for i in range(len(kto))]
-        return [Encoded(k.seq.prompt_ids, kto[j].seq.completion_ids) for i, (k, j) in enumerate(zip(kto, order))
-                if tasks[i] != tasks[j]]
+            order = [(i - 1) % len(labelled) for i in range(len(labelled))]
+        kl = [Encoded(x.seq.prompt_ids, labelled[j].seq.completion_ids) for i, (x, j) in enumerate(zip(labelled, order))
+              if tasks[i] != tasks[j]]
+        if limit is not None and len(kl) > limit:
+            kl = [kl[(k * len(kl)) // limit] for k in range(limit)]
+        return kl

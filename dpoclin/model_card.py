@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dpoclin import __version__
+from dpoclin.heldout import markdown_table
 from dpoclin.recipe import Recipe
 
 LIMITATIONS = (
@@ -25,13 +26,15 @@ def _metrics_table(metrics: dict) -> str:
 def _data_lines(manifest: dict) -> str:
     lines = []
     for name, info in manifest.get("files", {}).items():
-        lines.append(f"- `{info['path']}` ({name}): {info['train']} train / {info['eval']} held-out examples, sha256 `{info['sha256'][:16]}…`")
-    if "kto_desirable" in manifest:
-        lines.append(f"- KTO examples: {manifest['kto_desirable']} desirable / {manifest['kto_undesirable']} undesirable")
+        lines.append(f"- `{info['path']}` ({name}), sha256 `{info['sha256'][:16]}…`")
+    for split in ("train", "eval"):
+        if c := manifest.get(split):
+            lines.append(f"- {split}: {c['pairs']} pairs; {c['kto']} KTO-labelled answers ({c['kto_desirable']} desirable / "
+                         f"{c['kto_undesirable']} undesirable), {c['kto_on_pairs']} of them scored in their pair's forward pass")
     return "\n".join(lines) or "- (none recorded)"
 
 
-def model_card(recipe: Recipe, manifest: dict, weights, metrics: dict) -> str:
+def model_card(recipe: Recipe, manifest: dict, weights, metrics: dict, heldout: dict | None = None) -> str:
     """Markdown for the run directory's README.md."""
     o, p, t = recipe.objective, recipe.peft, recipe.training
     adapter = (f"LoRA r={p.r}, alpha={p.alpha}, dropout={p.dropout}, target `{p.target_modules}`; load it with "
@@ -51,9 +54,14 @@ tags: [dpoclin, dpo, kto, clinical, preference-alignment]
 {_data_lines(manifest)}
 
 ## Held-out results (test split: tasks never seen in training)
+{markdown_table(heldout) if heldout else ""}
+Reward accuracy: share of held-out pairs where the tuned model's implicit reward ranks the physicians' choice
+first. Log-prob accuracy: share where the model gives the chosen answer the higher log-probability, tuned vs
+the reference (before training). over_refusal pairs measure helpfulness, unsafe_compliance pairs measure safety.
+
+All held-out losses and rewards:
+
 {_metrics_table(metrics)}
-`rewards/accuracies/<pair type>`: share of held-out pairs where the tuned model's implicit reward ranks the
-physicians' choice first. over_refusal pairs measure helpfulness, unsafe_compliance pairs measure safety.
 
 ## Reproduce
 `run.yaml` is the resolved recipe, `env.json` the package versions, seed and git commit, `data_manifest.json`

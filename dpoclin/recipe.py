@@ -62,6 +62,8 @@ class ObjectiveConfig:
     desirable_weight: Optional[float] = _f(None, "KTO weight of desirable examples; null: from data.")  # null: paper's rule, lambda_D*n_D / (lambda_U*n_U) in [1, 4/3]
     undesirable_weight: Optional[float] = _f(None, "KTO weight of undesirable examples; null: from data.")  # null: set together with desirable_weight
     use_pair_weights: bool = _f(True, "Scale each pair's loss by build-pairs' `weight` column (agreement).")  # contested judgments pull less
+    kl_samples: Optional[int] = _f(None, "Mismatched (prompt, answer) rows per micro-batch for KTO's z0; null: one per labelled row.")  # null: TRL's KTO estimate, exact equivalence
+    precompute_ref: bool = _f(True, "Score every sequence with the reference model once before training and cache it on disk.")  # one reference pass per run instead of per epoch; reruns skip it
 
 
 @dataclass
@@ -83,6 +85,7 @@ class TrainingConfig:
     lr_scheduler: Scheduler = _f("cosine", "transformers scheduler name.")  # smooth decay to 0, the usual DPO/KTO choice
     warmup_ratio: float = _f(0.1, "Share of steps spent warming up.")  # no large updates before Adam's moments settle
     seed: int = _f(42, "Seed for init, shuffling and dropout.")  # same as build-pairs' split seed
+    group_by_length: bool = _f(True, "Micro-batches of similar length (shuffled in megabatches of 50).")  # less padding: ~25% less compute on clinical answers of mixed length
     bf16: Auto = _f("auto", "bf16 mixed precision; auto: on for bf16-capable GPUs.")  # never on CPU: ~15x slower there
     fp16: Auto = _f("auto", "fp16 mixed precision; auto: only on GPUs without bf16.")  # V100/T4 fallback
     gradient_checkpointing: bool = _f(False, "Recompute activations to save memory.")  # off: +50% time on CPU, small models fit anyway
@@ -330,6 +333,7 @@ def validate(recipe: Recipe, *, gpus: int | None = None, source: str = "recipe")
     errors += [msg for bad, msg in [
         (o.recipe == "kto-dpo" and o.w_dpo == 0 and o.w_kto == 0, "objective.w_dpo and objective.w_kto are both 0, so kto-dpo trains "
          "nothing: set one above 0 (e.g. objective.w_dpo=1.0), or use recipe dpo or kto"),
+        (o.kl_samples is not None and o.kl_samples < 1, f"objective.kl_samples must be >= 1 or null (one per labelled row), got {o.kl_samples}"),
         (o.recipe != "dpo" and t.per_device_batch_size < 2, f"objective.recipe {o.recipe} needs training.per_device_batch_size >= 2 "
          "(KTO's KL term pairs mismatched completions within a batch): set it to 2 and raise gradient_accumulation_steps instead"),
         (kto_w.count(None) == 1, "objective.desirable_weight and objective.undesirable_weight must both be set or both null "

@@ -16,6 +16,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from dpoclin.errors import DpoclinError
+from dpoclin.heldout import heldout_report, pair_type_counts
 from dpoclin.model_card import model_card
 from dpoclin.recipe import Recipe, dump_recipe_yaml, validate
 from dpoclin.trainer import LossWeights
@@ -25,10 +26,8 @@ TERM_WEIGHTS = {"dpo": (1.0, 0.0), "kto": (0.0, 1.0)}  # recipe -> (w_dpo, w_kto
 
 @dataclass
 class RunData:
-    pairs: list
-    kto: list
-    eval_pairs: list
-    eval_kto: list
+    train: object  # data.PreferenceDataset
+    eval: object | None
     manifest: dict
 
 
@@ -52,25 +51,37 @@ def data_files(recipe: Recipe, data_dir: Path) -> list[Path]:
     return [data_dir / recipe.data.pairs] * (kind != "kto") + [data_dir / recipe.data.kto] * (kind != "dpo")
 
 
+def _split(recipe: Recipe, data_dir: Path, split: str, tokenizer) -> tuple[list, list, dict]:
+    """Encoded (pairs, standalone KTO examples) of one split, and its counts. For kto-dpo, KTO labels of
+    answers that are pair sides ride on the pairs (``data.link_kto``): one forward scores both terms."""
+    from dpoclin.data import encode_kto, encode_pairs, link_kto, load_rows
+
+    d, kind, max_len = recipe.data, recipe.objective.recipe, recipe.model.max_length
+    pair_rows = load_rows(data_dir / d.pairs, split) if kind != "kto" else []
+    kto_rows = load_rows(data_dir / d.kto, split) if kind != "dpo" else []
+    n_desirable = sum(bool(r["label"]) for r in kto_rows)
+    standalone = kto_rows
+    if kind == "kto-dpo":
+        pair_rows, standalone = link_kto(pair_rows, kto_rows)
+    counts = {"pairs": len(pair_rows), "kto": len(kto_rows), "kto_on_pairs": len(kto_rows) - len(standalone),
+              "kto_standalone": len(standalone), "kto_desirable": n_desirable, "kto_undesirable": len(kto_rows) - n_desirable}
+    return encode_pairs(pair_rows, tokenizer, max_len), encode_kto(standalone, tokenizer, max_len), counts
+
+
 def load_data(recipe: Recipe, data_dir: Path, tokenizer) -> RunData:
     """Encode the train and eval splits of the sides the recipe uses; record hashes and counts."""
     from dpoclin.build import file_sha256
-    from dpoclin.data import encode_kto, encode_pairs, load_rows
+    from dpoclin.data import PreferenceDataset
 
-    d, max_len = recipe.data, recipe.model.max_length
-    uses_pairs, uses_kto = recipe.objective.recipe in ("dpo", "kto-dpo"), recipe.objective.recipe in ("kto", "kto-dpo")
-    sides = {"pairs": (data_dir / d.pairs, uses_pairs, encode_pairs), "kto": (data_dir / d.kto, uses_kto, encode_kto)}
-    out, manifest = {}, {"data_dir": str(data_dir), "files": {}}
-    for name, (path, used, encode) in sides.items():
-        train = encode(load_rows(path, d.train_split), tokenizer, max_len) if used else []
-        held = encode(load_rows(path, d.eval_split), tokenizer, max_len) if used and d.eval_split else []
-        out[name], out[f"eval_{name}"] = train, held
-        if used:
-            manifest["files"][name] = {"path": str(path), "sha256": file_sha256(path), "train": len(train), "eval": len(held)}
-    if uses_kto:
-        manifest["kto_desirable"] = sum(k.label for k in out["kto"])
-        manifest["kto_undesirable"] = len(out["kto"]) - manifest["kto_desirable"]
-    return RunData(out["pairs"], out["kto"], out["eval_pairs"], out["eval_kto"], manifest)
+    d = recipe.data
+    manifest = {"data_dir": str(data_dir), "files": {p.stem: {"path": str(p), "sha256": file_sha256(p)} for p in data_files(recipe, data_dir)}}
+    pairs, kto, manifest["train"] = _split(recipe, data_dir, d.train_split, tokenizer)
+    eval_set = None
+    if d.eval_split:
+        eval_pairs, eval_kto, manifest["eval"] = _split(recipe, data_dir, d.eval_split, tokenizer)
+        eval_set = PreferenceDataset(eval_pairs, eval_kto) if eval_pairs or eval_kto else None
+    manifest["kto_desirable"], manifest["kto_undesirable"] = manifest["train"]["kto_desirable"], manifest["train"]["kto_undesirable"]
+    return RunData(PreferenceDataset(pairs, kto), eval_set, manifest)
 
 
 def _precision(flag, device: str, want_bf16: bool) -> bool:
@@ -145,11 +156,38 @@ def write_provenance(out: Path, recipe: Recipe, manifest: dict, weights: LossWei
     (out / "data_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+def reference_cache_parts(recipe: Recipe, tokenizer, manifest: dict, device: str) -> dict:
+    """What precomputed reference log-probs depend on (the cache key, with the sequences' token ids)."""
+    import hashlib
+
+    from dpoclin.models import model_fingerprint, resolve_model
+
+    name = recipe.model.name
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    vocab = backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    return {"model": model_fingerprint(name if name.startswith("embedded:") else resolve_model(name)),
+            "dtype": recipe.model.dtype, "device": device, "bf16": _precision(recipe.training.bf16, device, True),
+            "tokenizer": hashlib.sha256(vocab.encode()).hexdigest(), "max_length": recipe.model.max_length,
+            "data": {k: v["sha256"] for k, v in manifest["files"].items()}}
+
+
+def attach_reference(trainer, collator, data: RunData, recipe: Recipe, tokenizer, device: str) -> dict:
+    """Precompute (or load) the reference log-probs of every train and eval sequence; the collator serves them."""
+    from dpoclin.models import cache_dir
+    from dpoclin.reference import reference_table
+
+    seqs = list(dict.fromkeys(data.train.sequences() + (data.eval.sequences() if data.eval else [])))
+    parts = reference_cache_parts(recipe, tokenizer, data.manifest, device)
+    result = reference_table(trainer, seqs, parts, cache_dir(), batch_size=2 * recipe.training.per_device_batch_size)
+    collator.reference = result.table
+    return result.manifest()
+
+
 def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> dict:
-    """Train per ``recipe`` on a build-pairs output dir; returns the held-out metrics."""
+    """Train per ``recipe`` on a build-pairs output dir; returns the held-out report (``heldout.heldout_report``)."""
     from transformers import set_seed
 
-    from dpoclin.data import Collator, MixedDataset
+    from dpoclin.data import Collator
     from dpoclin.trainer import PreferenceTrainer
 
     validate(recipe)
@@ -162,18 +200,21 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     model, tokenizer, ref = prepare_model(recipe)
     data = load_data(recipe, data_dir, tokenizer)
     weights = loss_weights(recipe, data.manifest.get("kto_desirable", 0), data.manifest.get("kto_undesirable", 0))
-    write_provenance(out, recipe, data.manifest, weights)
     device = "cuda" if _cuda() else "cpu"
+    collator = Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0, kl_samples=recipe.objective.kl_samples)
     trainer = PreferenceTrainer(
-        model=model, args=training_arguments(recipe, out, device), train_dataset=MixedDataset(data.pairs, data.kto),
-        data_collator=Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0), processing_class=tokenizer,
-        loss_weights=weights, ref_model=ref, callbacks=[MetricsLog(out / "metrics.jsonl")],
+        model=model, args=training_arguments(recipe, out, device), train_dataset=data.train, data_collator=collator,
+        processing_class=tokenizer, loss_weights=weights, ref_model=ref, callbacks=[MetricsLog(out / "metrics.jsonl")],
+        group_by_length=recipe.training.group_by_length,
     )
+    if recipe.objective.precompute_ref:
+        data.manifest["reference"] = attach_reference(trainer, collator, data, recipe, tokenizer, device)
+    write_provenance(out, recipe, data.manifest, weights)
     trainer.train(resume_from_checkpoint=resume or None)
     trainer.save_model(str(out))
-    metrics = {}
-    if data.eval_pairs or data.eval_kto:
-        metrics = trainer.evaluate(MixedDataset(data.eval_pairs, data.eval_kto))
+    metrics = trainer.evaluate(data.eval) if data.eval is not None else {}
+    heldout = heldout_report(metrics, pair_type_counts(data.eval))
     (out / "eval_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (out / "README.md").write_text(model_card(recipe, data.manifest, weights, metrics))  # replaces PEFT's template
-    return metrics
+    (out / "heldout_metrics.json").write_text(json.dumps(heldout, indent=2) + "\n")
+    (out / "README.md").write_text(model_card(recipe, data.manifest, weights, metrics, heldout))  # replaces PEFT's template
+    return heldout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dpoclin.data import Collator, Encoded, KTOExample, MixedDataset, PairExample, encode, load_rows
+from dpoclin.data import Collator, Encoded, KTOExample, PairExample, PreferenceDataset, encode, link_kto, load_rows
 from dpoclin.errors import DpoclinError
 
 
@@ -48,7 +48,7 @@ def test_collator_layout_masks_and_kl_pairs():
              PairExample(seq([6], [7, 8]), seq([6], [9]), 1.0, "unsafe_compliance", "t2")]
     kto = [KTOExample(seq([10], [11]), True, "a"), KTOExample(seq([12, 13], [14]), False, "a"),
            KTOExample(seq([15], [16, 17]), True, "b"), KTOExample(seq([18], [19]), False, "c")]
-    items = [{"pair": pairs[0], "kto": kto[0]}, {"pair": pairs[1], "kto": kto[1]}, {"pair": None, "kto": kto[2]}, {"pair": None, "kto": kto[3]}]
+    items = [kto[0], pairs[0], kto[1], pairs[1], kto[2], kto[3]]  # any order: pairs first in the layout
     batch = Collator(pad_token_id=0)(items)
     assert int(batch["n_pairs"]) == 2
     # rows: chosen (2), rejected (2), kto (4); right-padded to the longest (4 tokens)
@@ -58,6 +58,7 @@ def test_collator_layout_masks_and_kl_pairs():
     assert batch["attention_mask"][3].tolist() == [1, 1, 0, 0] and batch["completion_mask"][3].tolist() == [0, 1, 0, 0]
     assert batch["pair_weight"].tolist() == [0.5, 1.0] and batch["kto_label"].tolist() == [True, False, True, False]
     assert batch["pair_type"].tolist() == [0, 1]
+    assert batch["kto_index"].tolist() == [4, 5, 6, 7]  # unlabelled pairs: only the standalone rows carry KTO labels
     assert_kl_cross_task(batch, kto, expected_rows=4)
 
 
@@ -72,21 +73,55 @@ def assert_kl_cross_task(batch, kto, expected_rows):
 
 def test_kl_drops_same_task_pairs_when_one_task_dominates():
     kto = [KTOExample(seq([1], [2]), True, "a"), KTOExample(seq([3], [4]), False, "a"), KTOExample(seq([5], [6]), True, "b")]
-    batch = Collator(0)([{"pair": None, "kto": k} for k in kto])
+    batch = Collator(0)(kto)
     assert_kl_cross_task(batch, kto, expected_rows=2)  # the cyclic shift pairs item 1 with item 0 (same task): dropped
-    single = Collator(0)([{"pair": None, "kto": k} for k in kto[:2]])
+    single = Collator(0)(kto[:2])
     assert "kl_input_ids" not in single  # one task only: no KL rows, the trainer keeps its last z0
-    assert "kl_input_ids" not in Collator(0, kl=False)([{"pair": None, "kto": k} for k in kto])
+    assert "kl_input_ids" not in Collator(0, kl=False)(kto)
 
 
-def test_mixed_dataset_cycles_the_smaller_side():
-    pairs = [PairExample(seq([1], [2]), seq([1], [3]), 1.0, "preference", f"p{i}") for i in range(2)]
-    kto = [KTOExample(seq([1], [2]), True, f"k{i}") for i in range(5)]
-    ds = MixedDataset(pairs, kto)
-    assert len(ds) == 5 and ds[3]["pair"] is pairs[1] and ds[4]["kto"] is kto[4]
-    assert MixedDataset([], kto)[0]["pair"] is None
+def test_dataset_visits_each_example_once_and_lists_distinct_sequences():
+    shared = seq([1], [2])
+    pairs = [PairExample(shared, seq([1], [3, 4, 5]), 1.0, "preference", f"p{i}") for i in range(2)]
+    kto = [KTOExample(seq([6, 7], [8]), True, f"k{i}") for i in range(3)]
+    ds = PreferenceDataset(pairs, kto)
+    assert len(ds) == 5 and ds[1] is pairs[1] and ds[4] is kto[2]
+    assert ds.lengths == [4, 4, 3, 3, 3]
+    assert ds.sequences() == [shared, seq([1], [3, 4, 5]), seq([6, 7], [8])]
     with pytest.raises(DpoclinError, match="no training examples"):
-        MixedDataset([], [])
+        PreferenceDataset([], [])
+
+
+def _pair_row(task, cid, rid, chosen="good", rejected="bad"):
+    return {"prompt": "q", "chosen": [{"role": "assistant", "content": chosen}], "rejected": rejected,
+            "task_id": task, "chosen_id": cid, "rejected_id": rid}
+
+
+def _kto_row(task, rid, text, label):
+    return {"prompt": "q", "completion": [{"role": "assistant", "content": text}], "label": label, "task_id": task, "response_id": rid}
+
+
+def test_link_kto_puts_labels_on_the_first_pair_with_that_answer():
+    pairs = [_pair_row("t1", "a", "b"), _pair_row("t1", "a", "c", rejected="worse"), _pair_row("t2", "a", "b")]
+    kto = [_kto_row("t1", "a", "good", True), _kto_row("t1", "c", "worse", False), _kto_row("t1", "d", "other", True),
+           _kto_row("t2", "b", "edited text", False), {"prompt": "q", "completion": "x", "label": True, "task_id": "t2"}]
+    linked, standalone = link_kto(pairs, kto)
+    assert linked[0]["chosen_label"] is True and "rejected_label" not in linked[0]  # t1/b has no KTO row
+    assert "chosen_label" not in linked[1] and linked[1]["rejected_label"] is False  # t1/a used once, on the first pair
+    assert "rejected_label" not in linked[2]  # same id, different text: not the same answer
+    assert standalone == [kto[2], kto[3], kto[4]]  # no pair side, text mismatch, no response_id
+    assert "chosen_label" not in pairs[0]  # inputs untouched
+
+
+def test_kl_samples_keeps_an_even_spread_of_cross_task_rows():
+    pairs = [PairExample(seq([10 + i], [20 + i]), seq([10 + i], [30 + i]), 1.0, "preference", f"t{i}", True, False) for i in range(4)]
+    full = Collator(0)(pairs)
+    assert full["kto_index"].tolist() == list(range(8)) and full["kl_input_ids"].shape[0] == 8
+    two = Collator(0, kl_samples=2)(pairs)
+    rows = [tuple(r[r != 0].tolist()) for r in two["kl_input_ids"]]
+    assert len(rows) == 2
+    assert {r[1] // 10 for r in rows} == {2, 3}  # one chosen (2x) and one rejected (3x) completion
+    assert all(r[0] % 10 != r[1] % 10 for r in rows)  # never a prompt with its own task's answer
 
 
 def test_load_rows_filters_split_and_names_bad_lines(tmp_path):

@@ -26,7 +26,7 @@ peft = pytest.importorskip("peft")
 datasets = pytest.importorskip("datasets")
 
 from dpoclin import models  # noqa: E402
-from dpoclin.data import Collator, Encoded, KTOExample, MixedDataset, encode_kto, encode_pairs  # noqa: E402
+from dpoclin.data import Collator, Encoded, KTOExample, PreferenceDataset, encode_kto, encode_pairs  # noqa: E402
 from dpoclin.losses import mismatched_indices  # noqa: E402
 from dpoclin.recipe import Recipe, TrainingConfig  # noqa: E402
 from dpoclin.run import training_arguments  # noqa: E402
@@ -212,7 +212,7 @@ def test_dpo_matches_trl_dpo_trainer(tokenizer, tmp_path, variant):
         assert isinstance(model, peft.PeftModel) and theirs.ref_model is None and "ref" not in model.peft_config
         perturb_(lora_b(model), 0.1)
     ours = our_trainer(model, tmp_path, LossWeights(w_dpo=1, w_kto=0, w_sft=0, beta_dpo=BETA, use_pair_weights=False),
-                       ref_model=ref, batch_size=len(rows), dataset=MixedDataset(encode_pairs(rows, tokenizer, 512), []),
+                       ref_model=ref, batch_size=len(rows), dataset=PreferenceDataset(encode_pairs(rows, tokenizer, 512), []),
                        tokenizer=tokenizer)
 
     ours_batch, trl_batch = first_batch(ours), first_batch(theirs)
@@ -244,7 +244,7 @@ def test_kto_matches_trl_kto_trainer(tokenizer, tmp_path, variant):
     kto = encode_kto(rows, tokenizer, 512)
     sft_step_(model, [k.seq for k in kto], lr=1e-2)
     weights = LossWeights(w_dpo=0, w_kto=1, beta_kto=BETA, desirable_weight=lam_d, undesirable_weight=lam_u)
-    ours = our_trainer(model, tmp_path, weights, ref_model=ref, batch_size=len(rows), dataset=MixedDataset([], kto),
+    ours = our_trainer(model, tmp_path, weights, ref_model=ref, batch_size=len(rows), dataset=PreferenceDataset([], kto),
                        tokenizer=tokenizer)
 
     ours_batch, trl_batch = first_batch(ours), first_batch(theirs)  # TRL's: sequential, its KL dataset's batch
@@ -257,8 +257,8 @@ def test_kto_matches_trl_kto_trainer(tokenizer, tmp_path, variant):
     trl_loss, trl_grads = loss_and_grads(theirs, trl_batch)
     assert abs(loss.item() - trl_loss.item()) <= TOL
     mode = "train" if model.training else "eval"
-    assert ours._metrics[mode]["kl"][-1] == pytest.approx(theirs._metrics[mode]["kl"][-1], abs=TOL)
-    assert ours._metrics[mode]["kl"][-1] > 0  # z0 is not clamped away: the KL pairing matters
+    assert float(ours._z0[mode]) == pytest.approx(theirs._metrics[mode]["kl"][-1], abs=TOL)
+    assert float(ours._z0[mode]) > 0  # z0 is not clamped away: the KL pairing matters
     assert_same_grads(grads, trl_grads)
 
 
@@ -269,7 +269,7 @@ def test_weighted_pairs_are_a_weighted_mean_of_per_pair_losses(tokenizer, tmp_pa
     pairs = encode_pairs(pair_rows(PAIRS[:2], weights=[1.0, 0.5]), tokenizer, 512)
     trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=1, beta_dpo=BETA, use_pair_weights=True), ref_model=ref,
                           tokenizer=tokenizer)
-    batch = Collator(tokenizer.pad_token_id)([{"pair": p, "kto": None} for p in pairs])
+    batch = Collator(tokenizer.pad_token_id)(pairs)
     assert batch["pair_weight"].tolist() == [1.0, 0.5]
     with torch.no_grad():
         loss = trainer.compute_loss(policy, batch)
@@ -291,12 +291,12 @@ def test_combined_loss_is_the_weighted_sum_of_separate_terms_and_logs_them(token
     kto = encode_kto(kto_rows(), tokenizer, 512)
     weights = LossWeights(w_dpo=1, w_kto=0.5, w_sft=0.2, beta_dpo=BETA, beta_kto=BETA, use_pair_weights=False)
     trainer = our_trainer(policy, tmp_path, weights, ref_model=ref, tokenizer=tokenizer)
-    dataset = MixedDataset(pairs, kto)
-    batch = Collator(tokenizer.pad_token_id)([dataset[i] for i in range(len(dataset))])  # 4 items: pairs cycle
+    dataset = PreferenceDataset(pairs, kto)
+    batch = Collator(tokenizer.pad_token_id)([dataset[i] for i in range(len(dataset))])  # 2 pairs + 4 KTO examples
     with torch.no_grad():
         loss = trainer.compute_loss(policy, batch)
 
-    batch_pairs = [dataset[i]["pair"] for i in range(len(dataset))]
+    batch_pairs = pairs
     chosen, rejected = [p.chosen for p in batch_pairs], [p.rejected for p in batch_pairs]
     pc, rc, pr, rr = logps(policy, chosen), logps(ref, chosen), logps(policy, rejected), logps(ref, rejected)
     chosen_rewards, rejected_rewards = BETA * (pc - rc), BETA * (pr - rr)
@@ -309,7 +309,7 @@ def test_combined_loss_is_the_weighted_sum_of_separate_terms_and_logs_them(token
     l_kto = torch.where(labels, 1 - torch.sigmoid(BETA * (r - z0)), 1 - torch.sigmoid(BETA * (z0 - r))).mean()
 
     assert loss.item() == pytest.approx((1 * l_dpo + 0.5 * l_kto + 0.2 * l_sft).item(), abs=TOL)
-    logged = {k: v[-1] for k, v in trainer._metrics["train"].items()}
+    logged = {k: total / count for k, (total, count) in trainer._metrics["train"].items()}
     assert logged["loss/dpo"] == pytest.approx(l_dpo.item(), abs=TOL)
     assert logged["loss/kto"] == pytest.approx(l_kto.item(), abs=TOL)
     assert logged["loss/sft"] == pytest.approx(l_sft.item(), abs=TOL)
@@ -348,7 +348,7 @@ def test_kl_pairs_never_match_a_prompt_with_its_own_task(tokenizer, tasks):
     kto = encode_kto([{"prompt": questions[t], "completion": f"Answer {i}: 500 mg twice daily with meals.", "label": i % 2 == 0,
                        "task_id": t} for i, t in enumerate(tasks)], tokenizer, 512)
     pairs = encode_pairs(pair_rows(PAIRS[:2]), tokenizer, 512)
-    dataset = MixedDataset(pairs, kto)
+    dataset = PreferenceDataset(pairs, kto)
     batch = Collator(tokenizer.pad_token_id)([dataset[i] for i in range(len(dataset))])
     assert len(batch["kl_input_ids"]) == len(kto)  # KL rows only for the KTO items, none for the pairs
     owners = [_owner(batch["kl_input_ids"][i], batch["kl_completion_mask"][i], kto) for i in range(len(kto))]
@@ -364,11 +364,11 @@ def test_kl_pairs_never_match_a_prompt_with_its_own_task(tokenizer, tasks):
 
 def test_a_batch_dominated_by_one_task_drops_same_task_kl_pairs_and_keeps_z0(tokenizer, tmp_path):
     def item(task, i):
-        return {"pair": None, "kto": KTOExample(Encoded((100 + ord(task[-1]), 7, 8), (200 + i, 9)), i % 2 == 0, task)}
+        return KTOExample(Encoded((100 + ord(task[-1]), 7, 8), (200 + i, 9)), i % 2 == 0, task)
 
     collate = Collator(tokenizer.pad_token_id)
-    kto = [item(t, i)["kto"] for i, t in enumerate(["t1", "t1", "t1", "t2"])]  # no full mismatch exists
-    batch = collate([{"pair": None, "kto": k} for k in kto])
+    kto = [item(t, i) for i, t in enumerate(["t1", "t1", "t1", "t2"])]  # no full mismatch exists
+    batch = collate(kto)
     owners = [_owner(batch["kl_input_ids"][i], batch["kl_completion_mask"][i], kto) for i in range(len(batch["kl_input_ids"]))]
     assert owners and all(prompt != completion for prompt, completion in owners)
 
@@ -376,11 +376,13 @@ def test_a_batch_dominated_by_one_task_drops_same_task_kl_pairs_and_keeps_z0(tok
     assert "kl_input_ids" not in single
     policy, ref, _ = models_for("full", tokenizer)
     trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=0, w_kto=1), ref_model=ref, tokenizer=tokenizer)
+    trainer._z0["eval"] = torch.tensor(0.123)
     with torch.no_grad():
         trainer.compute_loss(policy, batch)
-        z0 = trainer._metrics["eval"]["kl"][-1]
+        z0 = float(trainer._z0["eval"])
         trainer.compute_loss(policy, single)
-    assert trainer._metrics["eval"]["kl"][-1] == z0  # the last estimate is kept
+    assert z0 != pytest.approx(0.123)  # a batch with cross-task rows re-estimates z0 ...
+    assert float(trainer._z0["eval"]) == z0  # ... one without keeps the last estimate
 
 
 # --- 6. a real 3-step train() ----------------------------------------------------------------------------
@@ -398,7 +400,7 @@ def test_three_step_lora_training(tokenizer, tmp_path, objective, key, first):
     args.disable_tqdm = True
     pairs = encode_pairs(pair_rows(), tokenizer, 512) if objective.w_dpo else []
     kto = encode_kto(kto_rows(), tokenizer, 512) if objective.w_kto else []
-    trainer = PreferenceTrainer(model=model, args=args, train_dataset=MixedDataset(pairs, kto),
+    trainer = PreferenceTrainer(model=model, args=args, train_dataset=PreferenceDataset(pairs, kto),
                                 data_collator=Collator(tokenizer.pad_token_id, kl=objective.w_kto > 0),
                                 processing_class=tokenizer, loss_weights=objective)
     before = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
@@ -420,7 +422,7 @@ def test_three_step_lora_training(tokenizer, tmp_path, objective, key, first):
 
 def test_evaluation_keeps_its_own_z0(tokenizer, tmp_path):
     kto = [KTOExample(Encoded((100 + k, 7, 8), (200 + k, 9)), k % 2 == 0, f"t{k}") for k in range(4)]
-    batch = Collator(tokenizer.pad_token_id)([{"pair": None, "kto": k} for k in kto])
+    batch = Collator(tokenizer.pad_token_id)(kto)
     policy, ref, _ = models_for("full", tokenizer)
     trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=0, w_kto=1), ref_model=ref, tokenizer=tokenizer)
     with torch.no_grad():
@@ -431,3 +433,42 @@ def test_evaluation_keeps_its_own_z0(tokenizer, tmp_path):
         trainer.compute_loss(policy, batch)
     assert float(trainer._z0["eval"]) > 0
     assert float(trainer._z0["train"]) == 0.0
+
+
+# --- 7. kto-dpo's shared forward: a pair side's KTO label costs no extra sequence ------------------------
+
+def test_kto_labels_on_pair_sides_equal_the_same_answers_as_standalone_examples(tokenizer, tmp_path):
+    """Labels riding on pairs (one forward over 2n rows) give the loss and gradients of the same answers
+    fed as separate KTO rows (one forward over 4n rows); z0 held at 0 (no KL rows) so only the layout differs."""
+    rows = pair_rows()
+    labelled = [dict(r, chosen_label=True, rejected_label=False) for r in rows]
+    shared = encode_pairs(labelled, tokenizer, 512)
+    plain = encode_pairs(rows, tokenizer, 512)
+    separate = [KTOExample(s, label, p.task_id) for p in plain for s, label in ((p.chosen, True), (p.rejected, False))]
+    policy, ref, _ = models_for("full", tokenizer)
+    weights = LossWeights(w_dpo=1, w_kto=1, beta_dpo=BETA, beta_kto=BETA, desirable_weight=1.0, undesirable_weight=1.2)
+    trainer = our_trainer(policy, tmp_path, weights, ref_model=ref, tokenizer=tokenizer)
+    collate = Collator(tokenizer.pad_token_id, kl=False)
+    batch_shared, batch_separate = collate(shared), collate(plain + separate)
+    assert batch_shared["input_ids"].shape[0] == 2 * len(rows) and batch_separate["input_ids"].shape[0] == 4 * len(rows)
+    assert batch_shared["kto_index"].tolist() == list(range(2 * len(rows)))
+    assert batch_shared["kto_label"].tolist() == [True] * len(rows) + [False] * len(rows)
+    loss_a, grads_a = loss_and_grads(trainer, batch_shared)
+    loss_b, grads_b = loss_and_grads(trainer, batch_separate)
+    assert abs(loss_a.item() - loss_b.item()) <= TOL
+    assert_same_grads(grads_a, grads_b)
+
+
+def test_precomputed_reference_log_probs_give_the_same_loss(tokenizer, tmp_path):
+    pairs = encode_pairs([dict(r, chosen_label=True, rejected_label=False) for r in pair_rows()], tokenizer, 512)
+    policy, ref, _ = models_for("full", tokenizer)
+    trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=1, w_kto=1), ref_model=ref, tokenizer=tokenizer)
+    seqs = [s for p in pairs for s in (p.chosen, p.rejected)]
+    table = {s: float(logps(ref, [s])[0]) for s in seqs}
+    live = Collator(tokenizer.pad_token_id)(pairs)
+    cached = Collator(tokenizer.pad_token_id, reference=table)(pairs)
+    assert cached["ref_logps"].shape == (2 * len(pairs),)
+    with torch.no_grad():
+        assert trainer.compute_loss(policy, cached).item() == pytest.approx(trainer.compute_loss(policy, live).item(), abs=TOL)
+        wrong = Collator(tokenizer.pad_token_id, reference={s: v + 5.0 for s, v in table.items()})(pairs)
+        assert abs(trainer.compute_loss(policy, wrong).item() - trainer.compute_loss(policy, live).item()) > 1e-3  # the table is used
