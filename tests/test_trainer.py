@@ -465,10 +465,11 @@ def test_precomputed_reference_log_probs_give_the_same_loss(tokenizer, tmp_path)
     trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=1, w_kto=1), ref_model=ref, tokenizer=tokenizer)
     seqs = [s for p in pairs for s in (p.chosen, p.rejected)]
     table = {s: float(logps(ref, [s])[0]) for s in seqs}
+    chosen = {p.chosen for p in pairs}
     live = Collator(tokenizer.pad_token_id)(pairs)
     cached = Collator(tokenizer.pad_token_id, reference=table)(pairs)
     assert cached["ref_logps"].shape == (2 * len(pairs),)
     with torch.no_grad():
         assert trainer.compute_loss(policy, cached).item() == pytest.approx(trainer.compute_loss(policy, live).item(), abs=TOL)
-        wrong = Collator(tokenizer.pad_token_id, reference={s: v + 5.0 for s, v in table.items()})(pairs)
+        wrong = Collator(tokenizer.pad_token_id, reference={s: v + 5.0 * (s in chosen) for s, v in table.items()})(pairs)
         assert abs(trainer.compute_loss(policy, wrong).item() - trainer.compute_loss(policy, live).item()) > 1e-3  # the table is used
