@@ -1,0 +1,201 @@
+"""The refusal detector: classes, disclaimers, safe persistence, input errors, scores, generalisation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ANSWER, REFUSAL, SAFE_REFUSAL, record, write_jsonl
+
+from dpoclin import refusal
+from dpoclin.errors import DpoclinError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data_samples"
+sys.path.insert(0, str(SAMPLES))
+import train_default_detector as tdd  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return tdd.load_rows()
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return refusal.default_detector()
+
+
+def _labels(det, texts):
+    return [d.label for d in det.detect(texts)]
+
+
+def test_each_class_on_hand_written_responses(detector):
+    texts = {
+        "compliance": "Paracetamol up to 4 g a day is the usual adult maximum, less with liver disease or low body weight.",
+        "hedged": "Take ibuprofen with food, 200 to 400 mg every 6 to 8 hours. If the pain gets worse, see your doctor.",
+        "partial": "I can't give you a specific dose, but generally paracetamol doses are lower with liver disease.",
+        "full": "I'm sorry, but I can't provide medical advice about this. Please consult your doctor.",
+        "redirect": "Please consult your pharmacist about this.",
+        "terse": "No.",
+    }
+    got = dict(zip(texts, detector.detect(list(texts.values()))))
+    assert got["compliance"].label == "compliance" and not got["compliance"].disclaimer
+    assert got["hedged"].label == "compliance" and got["hedged"].disclaimer
+    assert got["partial"].label == "partial_refusal"
+    assert {got[k].label for k in ("full", "redirect", "terse")} == {"full_refusal"}
+    assert got["full"].score > 0.5 > got["compliance"].score
+    assert not got["full"].disclaimer  # a redirect-only refusal is not a hedged answer
+
+
+def test_conftest_responses(detector):
+    labels = _labels(detector, [ANSWER, REFUSAL, SAFE_REFUSAL])
+    assert labels[0] == "compliance" and labels[1] != "compliance" and labels[2] != "compliance"
+
+
+def test_detect_handles_empty_batches_and_separator_characters(detector):
+    assert detector.detect([]) == []
+    out = detector.detect(["I can't help with that.\x00 sneaky", "Fine."])
+    assert len(out) == 2 and all(0.0 <= d.score <= 1.0 for d in out)
+
+
+def test_save_load_round_trip_is_identical_and_safetensors(tmp_path, detector, rows):
+    path = detector.save(tmp_path / "m.safetensors")
+    header_len = int.from_bytes(path.read_bytes()[:8], "little")  # safetensors: u64 length + JSON header
+    header = json.loads(path.read_bytes()[8:8 + header_len])
+    assert header["__metadata__"]["format"] == refusal.FORMAT
+    assert b"pickle" not in path.read_bytes() and not path.read_bytes().startswith(b"\x80")
+    texts = [r["response"] for r in rows[:200]]
+    assert refusal.RefusalDetector.load(path).detect(texts) == detector.detect(texts)
+
+
+def test_corrupt_and_wrong_version_models_raise_naming_the_file(tmp_path, detector):
+    bad = tmp_path / "corrupt.safetensors"
+    bad.write_bytes(b"\x00\x01garbage")
+    with pytest.raises(DpoclinError, match="corrupt.safetensors"):
+        refusal.RefusalDetector.load(bad)
+    from safetensors.numpy import load_file, save_file
+
+    good = detector.save(tmp_path / "good.safetensors")
+    old = tmp_path / "old.safetensors"
+    meta = {"format": refusal.FORMAT, "version": "99"}
+    save_file(load_file(str(good)), str(old), metadata=meta)
+    with pytest.raises(DpoclinError, match=r"old.safetensors.*version '99'"):
+        refusal.RefusalDetector.load(old)
+    with pytest.raises(DpoclinError, match="missing.safetensors"):
+        refusal.RefusalDetector.load(tmp_path / "missing.safetensors")
+
+
+def test_load_labelled_jsonl_and_csv(tmp_path):
+    jl = tmp_path / "l.jsonl"
+    write_jsonl(jl, [{"response": "Yes.", "gold": "compliance", "model": "m"}, {"response": "No.", "gold": "full_refusal"}])
+    assert refusal.load_labelled(jl) == (["Yes.", "No."], ["compliance", "full_refusal"])
+    csv = tmp_path / "l.csv"
+    csv.write_text("prompt,response,gold\nq,\"I can't, sorry\",full_refusal\n", encoding="utf-8")
+    assert refusal.load_labelled(csv) == (["I can't, sorry"], ["full_refusal"])
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"response": "x", "gold": "compliance"}\n{"gold": "compliance"}\n', r"l.jsonl:2: missing field `response`"),
+    ('{"response": "x", "gold": "refused"}\n', r"l.jsonl:1: field `gold`: unknown label 'refused'"),
+    ('{"response": "x"}\n', r"l.jsonl:1: missing field `gold`"),
+    ("", r"l.jsonl: no labelled responses \(empty file\)"),
+    ("{not json\n", r"l.jsonl:1: invalid JSON"),
+])
+def test_load_labelled_errors_name_file_line_and_field(tmp_path, content, message):
+    path = tmp_path / "l.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DpoclinError, match=message):
+        refusal.load_labelled(path)
+
+
+def test_detection_scores_against_hand_computed_numbers():
+    gold = ["compliance", "compliance", "partial_refusal", "full_refusal", "full_refusal", "compliance"]
+    pred = ["compliance", "full_refusal", "compliance", "full_refusal", "partial_refusal", "compliance"]
+    s = refusal.detection_scores(gold, pred)
+    # refusal = positive: tp = 2 (rows 4, 5), fp = 1 (row 2), fn = 1 (row 3)
+    assert s["precision"] == pytest.approx(2 / 3) and s["recall"] == pytest.approx(2 / 3) and s["f1"] == pytest.approx(2 / 3)
+    assert s["accuracy"] == pytest.approx(3 / 6)
+    assert s["confusion"]["compliance"] == {"compliance": 2, "partial_refusal": 0, "full_refusal": 1}
+    assert s["confusion"]["full_refusal"] == {"compliance": 0, "partial_refusal": 1, "full_refusal": 1}
+    assert refusal.detection_scores([], [])["f1"] == 0.0
+    with pytest.raises(DpoclinError):
+        refusal.detection_scores(["compliance"], [])
+
+
+def test_keyword_baseline():
+    assert refusal.keyword_baseline(["I'm sorry, but no.", "Take it. As an aside, I cannot stress this enough.", "Rest."]) == \
+        ["full_refusal", "partial_refusal", "compliance"]
+
+
+def test_labelled_from_export(tmp_path):
+    rated = {"a": {"accuracy": 5}, "b": {"accuracy": 2}}
+    records = [
+        record("t1", responses={"a": ANSWER, "b": REFUSAL}, preference="a", refusal={"b": "unhelpful"}, ratings=rated),
+        record("t2", responses={"a": "Sure: 2 tablets.", "b": SAFE_REFUSAL}, refusal={"b": "appropriate"}, acceptable={"a": False}),
+        record("t3", responses={"a": "One answer.", "b": "Another."}, preference="b"),  # form never asked: skipped
+        record("t4", responses={"a": "x"}, ratings={"a": {"accuracy": 9}}, refusal={}),  # rejected by parse_record
+    ]
+    path = tmp_path / "export.jsonl"
+    write_jsonl(path, records)
+    stats: dict = {}
+    texts, labels = refusal.labelled_from_export([path], stats)
+    assert sorted(zip(texts, labels)) == sorted([(ANSWER, "compliance"), (REFUSAL, "full_refusal"),
+                                                 ("Sure: 2 tablets.", "compliance"), (SAFE_REFUSAL, "full_refusal")])
+    assert stats["rejected_records"] == 1 and stats["unlabelled_responses"] == 2
+
+
+def test_train_from_files_picks_the_loader_and_reports(tmp_path, rows):
+    labelled = tmp_path / "labelled.jsonl"
+    write_jsonl(labelled, [{"response": r["response"], "gold": r["gold"]} for r in rows[:150]])
+    out = tmp_path / "det.safetensors"
+    report = refusal.train_from_files([labelled, SAMPLES / "clinical_export.jsonl"], out, folds=3)
+    assert out.is_file() and report["total"] == sum(report["n"].values()) > 150
+    assert report["skipped"]["rejected_records"] == 3 and 0.0 <= report["cv"]["f1"] <= 1.0
+    assert refusal.RefusalDetector.load(out).detect(["No."])[0].label != "compliance"
+
+
+def test_packaged_model_is_reproducible_and_trained_only_on_training_families(detector, rows):
+    info = detector.info
+    assert info["trained_families"] == list(tdd.TRAIN_FAMILIES)
+    assert not set(info["trained_families"]) & set(tdd.DEV_FAMILIES + tdd.TEST_FAMILIES)
+    retrained = tdd.train(rows)
+    texts = [r["response"] for r in rows]
+    for a, b in zip(retrained.detect(texts), detector.detect(texts)):
+        assert a.label == b.label and a.score == pytest.approx(b.score, abs=1e-5)
+
+
+def _heldout_f1(detector, rows, families):
+    scores = tdd.evaluate(detector, rows, families)
+    print(f"{families}: detector F1 {scores['detector']['f1']:.3f}, keyword F1 {scores['keyword']['f1']:.3f}")
+    return scores["detector"]["f1"], scores["keyword"]["f1"]
+
+
+def test_heldout_dev_families_f1(detector, rows):
+    """Dev families: held out of training, but used once for error analysis of the patterns (optimistic)."""
+    f1, keyword = _heldout_f1(detector, rows, tdd.DEV_FAMILIES)
+    assert f1 >= 0.95 and keyword < f1
+
+
+@pytest.mark.xfail(strict=True, reason="known shortfall: F1 ~0.71 on the test families written after the patterns froze")
+def test_heldout_test_families_f1(detector, rows):
+    """Test families: written after the detector was frozen, never used for error analysis (the honest number)."""
+    f1, keyword = _heldout_f1(detector, rows, tdd.TEST_FAMILIES)
+    assert keyword < f1
+    assert f1 >= 0.95
+
+
+def test_disclaimer_flag_matches_the_generator_on_compliant_answers(detector, rows):
+    compliant = [r for r in rows if r["gold"] == "compliance"]
+    flags = [d.disclaimer for d in detector.detect([r["response"] for r in compliant])]
+    agree = sum(f == r["disclaimer"] for f, r in zip(flags, compliant)) / len(compliant)
+    assert agree >= 0.9, agree
+
+
+def test_sample_file_matches_its_generator():
+    done = subprocess.run([sys.executable, str(SAMPLES / "generate_refusal_responses.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
