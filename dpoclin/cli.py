@@ -164,20 +164,31 @@ def train_cmd(
     max_steps: Annotated[Optional[int], typer.Option(help="Overrides training.max_steps (> 0 wins over epochs).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Overrides training.seed.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Any recipe key, e.g. --set objective.beta_dpo=0.2 (repeatable).")] = None,
-    resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last checkpoint.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last complete checkpoint.")] = False,
+    num_processes: Annotated[Optional[int], typer.Option(help="Training processes, one per GPU (overrides distributed.num_processes; CPU: gloo).")] = None,
+    accelerate_config: Annotated[Optional[str], typer.Option(help="single_gpu, multi_gpu, zero2, zero3, fsdp or an accelerate YAML path (overrides distributed.accelerate_config).")] = None,
 ) -> None:
     """Align a model with DPO, KTO or the combined KTO+DPO objective on build-pairs data."""
     from dpoclin.recipe import apply_overrides, load_recipe
-    from dpoclin.run import train_run
+    from dpoclin.run import train
 
     flags = {"data.path": data, "training.output_dir": out, "model.name": model, "training.epochs": epochs,
-             "training.max_steps": max_steps, "training.seed": seed}
+             "training.max_steps": max_steps, "training.seed": seed, "distributed.num_processes": num_processes,
+             "distributed.accelerate_config": accelerate_config}
     overrides = [f"{key}={value}" for key, value in flags.items() if value is not None] + list(set_ or [])
     resolved = apply_overrides(load_recipe(recipe), overrides)
     run_dir = Path(resolved.training.output_dir or f"runs/{Path(recipe).stem}")
-    report = train_run(resolved, Path(resolved.data.path), run_dir, resume=resume)
-    _print_heldout(report)
-    console.print(f"Wrote {run_dir}")
+    report = train(resolved, Path(resolved.data.path), run_dir, resume=resume)
+    if _is_first_process():
+        _print_heldout(report)
+        console.print(f"Wrote {run_dir}")
+
+
+def _is_first_process() -> bool:
+    """The process that prints the summary: the parent of launched processes, or rank 0 of a user's own launch."""
+    from dpoclin.launch import is_first_process, launched_by_dpoclin
+
+    return not launched_by_dpoclin() and is_first_process()
 
 
 def _print_heldout(report: dict) -> None:

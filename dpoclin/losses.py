@@ -98,12 +98,16 @@ def kl_reference_point(
     gather: Callable[[Tensor], Tensor] | None = None,
 ) -> Tensor:
     """z0: the detached mean of log pi(y'|x) - log ref(y'|x) over mismatched pairs, averaged across
-    processes with ``gather`` (accelerate's ``gather_for_metrics``) when given, clamped at 0."""
-    # Ethayarajh et al. (2024), eq. 7: z0 = KL(pi(y'|x) || ref(y'|x)), estimated on mismatched (x, y')
-    kl = (policy_kl_logps - ref_kl_logps).mean().detach()
-    if gather is not None:
-        kl = gather(kl)
-    return kl.mean().clamp(min=0)
+    processes with ``gather`` (accelerate's ``gather_for_metrics``) when given, clamped at 0.
+
+    A process without mismatched pairs passes empty tensors: it still joins the gather (so collectives
+    stay aligned) with NaN, which the mean ignores. NaN comes back when no process had any pair.
+    """
+    # Ethayarajh et al. (2024), eq. 7: z0 = max(0, KL(pi(y'|x) || ref(y'|x))), estimated on mismatched (x, y')
+    diff = (policy_kl_logps - ref_kl_logps).detach()
+    local = diff.mean().reshape(1) if diff.numel() else diff.new_full((1,), float("nan"))
+    pooled = gather(local) if gather is not None else local
+    return torch.nanmean(pooled.reshape(-1)).clamp(min=0)
 
 
 def kto_loss(

@@ -91,6 +91,7 @@ class TrainingConfig:
     gradient_checkpointing: bool = _f(False, "Recompute activations to save memory.")  # off: +50% time on CPU, small models fit anyway
     logging_steps: int = _f(10, "Log every N optimizer steps.")  # readable logs without flooding
     save_steps: int = _f(0, "Checkpoint every N steps; 0: only the final model.")  # checkpoints cost disk and time on short runs
+    save_total_limit: Optional[int] = _f(2, "Checkpoints kept (oldest deleted); null: all.")  # two: a kill during a save still leaves one complete
     report_to: Union[str, list[str]] = _f("none", "Experiment trackers (wandb, tensorboard, ...).")  # clinical text leaves the machine only if asked
     output_dir: Optional[str] = _f(None, "Run directory; null: runs/<recipe name>.")  # two recipes never overwrite each other
 
@@ -98,7 +99,7 @@ class TrainingConfig:
 @dataclass
 class DistributedConfig:
     num_processes: int = _f(1, "Training processes (one per GPU).")  # CPU or one GPU
-    accelerate_config: Optional[str] = _f(None, "null, single_gpu, multi_gpu, zero2, zero3, fsdp, or a path to an accelerate YAML.")  # null: no launcher
+    accelerate_config: Optional[str] = _f(None, "null, single_gpu, multi_gpu, zero2, zero3, fsdp, or a path to an accelerate YAML.")  # null: in place for 1 process, multi_gpu (DDP) for more
 
 
 @dataclass
@@ -346,6 +347,7 @@ def validate(recipe: Recipe, *, gpus: int | None = None, source: str = "recipe")
         (not 0 <= t.warmup_ratio < 1, f"training.warmup_ratio must be in [0, 1), got {t.warmup_ratio} (0.1 is typical)"),
         (not 0 <= p.dropout < 1, f"peft.dropout must be in [0, 1), got {p.dropout}"),
         (t.save_steps < 0, f"training.save_steps must be >= 0 (0: final model only), got {t.save_steps}"),
+        (t.save_total_limit is not None and t.save_total_limit < 1, f"training.save_total_limit must be >= 1 or null (keep all), got {t.save_total_limit}"),
         (t.bf16 is True and t.fp16 is True, "training.bf16 and training.fp16 are both true: pick one (bf16 on Ampere or newer), or auto"),
         (d.eval_split == d.train_split, f"data.eval_split equals data.train_split ('{d.train_split}'): use 'test', or null for no eval"),
         (o.recipe != "dpo" and p.method != "none" and "lm_head" in ([p.target_modules] if isinstance(p.target_modules, str) else p.target_modules),
@@ -354,8 +356,6 @@ def validate(recipe: Recipe, *, gpus: int | None = None, source: str = "recipe")
          f"distributed.accelerate_config '{acc}' is neither {', '.join(ACCELERATE_CONFIGS)} nor a path to a .yaml file{_suggest(acc or '', ACCELERATE_CONFIGS)}"),
         (acc == "single_gpu" and dist.num_processes > 1, f"distributed.accelerate_config single_gpu runs one process, not {dist.num_processes}: "
          "use multi_gpu, zero2, zero3 or fsdp, or set distributed.num_processes=1"),
-        (acc is None and dist.num_processes > 1, f"distributed.num_processes {dist.num_processes} needs distributed.accelerate_config "
-         "(multi_gpu, zero2, zero3, fsdp or a path)"),
     ] if bad]
     if errors:
         raise DpoclinError(f"{source}: " + "; ".join(errors))

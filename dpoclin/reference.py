@@ -102,20 +102,23 @@ def score(trainer, seqs: list[Encoded], batch_size: int, progress=None) -> torch
 
 
 def score_distributed(trainer, seqs: list[Encoded], batch_size: int, progress=None) -> torch.Tensor:
-    """Each process scores every world_size-th sequence; the shards are gathered back into order."""
+    """Each process scores every world_size-th sequence; the shards are gathered back into order.
+
+    Shards are padded (repeating their last sequence) to one length, so every process runs the same
+    number of forwards: under ZeRO-3 or FSDP each forward gathers weights from all processes.
+    """
     acc = trainer.accelerator
     world, rank = acc.num_processes, acc.process_index
     if world == 1:
         return score(trainer, seqs, batch_size, progress)
     per_rank = -(-len(seqs) // world)
-    mine = score(trainer, seqs[rank::world], batch_size, progress)
-    padded = torch.full((per_rank,), float("nan"))
-    padded[: len(mine)] = mine
-    gathered = acc.gather(padded.to(acc.device)).cpu().reshape(world, per_rank)
+    shard = seqs[rank::world] or seqs[:1]
+    mine = score(trainer, shard + shard[-1:] * (per_rank - len(shard)), batch_size, progress)
+    gathered = acc.gather(mine.to(acc.device)).cpu().reshape(world, per_rank)
     out = torch.empty(len(seqs))
     for r in range(world):
-        shard = range(r, len(seqs), world)
-        out[list(shard)] = gathered[r, : len(shard)]
+        rows = range(r, len(seqs), world)
+        out[list(rows)] = gathered[r, : len(rows)]
     return out
 
 

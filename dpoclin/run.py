@@ -105,7 +105,7 @@ def training_arguments(recipe: Recipe, out: Path, device: str):
         lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio, seed=t.seed, data_seed=t.seed,
         bf16=_precision(t.bf16, device, True), fp16=_precision(t.fp16, device, False),
         gradient_checkpointing=t.gradient_checkpointing, logging_steps=t.logging_steps,
-        save_strategy="steps" if t.save_steps > 0 else "no", save_steps=max(t.save_steps, 1),
+        save_strategy="steps" if t.save_steps > 0 else "no", save_steps=max(t.save_steps, 1), save_total_limit=t.save_total_limit,
         report_to=t.report_to, remove_unused_columns=False, use_cpu=device == "cpu", eval_strategy="no",
         disable_tqdm=False,
     )
@@ -141,16 +141,35 @@ class MetricsLog(TrainerCallback):
         self.path = path
 
     def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero:
+            return
         with open(self.path, "a") as fh:
             fh.write(json.dumps({"step": state.global_step, "epoch": state.epoch, **(logs or {})}) + "\n")
 
 
-def write_provenance(out: Path, recipe: Recipe, manifest: dict, weights: LossWeights) -> None:
+def trim_metrics(path: Path, step: int) -> None:
+    """Drop the log lines of steps after ``step`` (a killed run logged them; the resumed run logs them again)."""
+    def kept(line: str) -> bool:
+        try:
+            return json.loads(line).get("step", 0) <= step
+        except ValueError:  # a line cut short by the kill
+            return False
+
+    if path.is_file():
+        path.write_text("".join(line for line in path.read_text().splitlines(keepends=True) if kept(line)))
+
+
+def write_provenance(out: Path, recipe: Recipe, manifest: dict, weights: LossWeights, resumed: bool = False) -> None:
     from dpoclin.provenance import git_commit, package_versions
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "run.yaml").write_text(dump_recipe_yaml(recipe, header="resolved recipe of this run"))
-    env = {"versions": package_versions(), "seed": recipe.training.seed, "git_commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    env = {"versions": package_versions(), "seed": recipe.training.seed, "git_commit": git_commit(), "started": now,
+           "processes": recipe.distributed.num_processes, "accelerate_config": recipe.distributed.accelerate_config}
+    if resumed and (out / "env.json").is_file():  # keep how the run started; record each resume
+        first = json.loads((out / "env.json").read_text())
+        env = {**first, "resumed": [*first.get("resumed", []), {"at": now, "versions": env["versions"], "git_commit": env["git_commit"]}]}
     (out / "env.json").write_text(json.dumps(env, indent=2) + "\n")
     manifest = {**manifest, "loss_weights": weights.__dict__}
     (out / "data_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -183,19 +202,70 @@ def attach_reference(trainer, collator, data: RunData, recipe: Recipe, tokenizer
     return result.manifest()
 
 
-def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> dict:
-    """Train per ``recipe`` on a build-pairs output dir; returns the held-out report (``heldout.heldout_report``)."""
-    from transformers import set_seed
+def last_checkpoint(out: Path) -> Path:
+    """The newest complete checkpoint of a run (``trainer_state.json`` is written last, so a checkpoint
+    cut short by a kill is skipped)."""
+    ckpts = sorted((p for p in (out / "checkpoints").glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+                   key=lambda p: int(p.name.split("-")[-1]), reverse=True)
+    for ckpt in ckpts:
+        if (ckpt / "trainer_state.json").is_file():
+            return ckpt
+    raise DpoclinError(f"{out}: no complete checkpoint to resume from (the run saves one every training.save_steps steps; "
+                       "it was 0 or the run stopped before the first)")
 
-    from dpoclin.data import Collator
-    from dpoclin.trainer import PreferenceTrainer
 
+RESUMABLE_CHANGES = ("training.max_steps", "training.epochs", "training.output_dir", "data.path")  # may differ on --resume
+
+
+def check_resume_recipe(recipe: Recipe, out: Path) -> None:
+    """A resumed run continues the recipe it started with: other differences from its run.yaml are an error."""
+    from dpoclin.recipe import load_recipe, recipe_to_dict
+
+    def flat(d: dict, prefix: str = "") -> dict:
+        return {k: v for key, val in d.items() for k, v in (flat(val, f"{prefix}{key}.") if isinstance(val, dict) else {f"{prefix}{key}": val}).items()}
+
+    saved, given = flat(recipe_to_dict(load_recipe(str(out / "run.yaml")))), flat(recipe_to_dict(recipe))
+    changed = sorted(k for k in saved if saved[k] != given.get(k) and k not in RESUMABLE_CHANGES)
+    if changed:
+        raise DpoclinError(f"{out / 'run.yaml'}: --resume with a different recipe ({', '.join(f'{k}: {saved[k]!r} -> {given.get(k)!r}' for k in changed[:4])}); "
+                           "resume with the run's own recipe: --recipe " + str(out / "run.yaml"))
+
+
+def preflight(recipe: Recipe, data_dir: Path, out: Path, resume: bool) -> None:
+    """Everything checkable before any model loads or process starts: the recipe, the data, the run directory."""
     validate(recipe)
-    if out.exists() and any(out.iterdir()) and not resume:
-        raise DpoclinError(f"{out}: run directory exists; pass --resume to continue it or choose another --out")
     for path in data_files(recipe, data_dir):
         if not path.is_file():
             raise DpoclinError(f"{path}: no such file (run `dpoclin build-pairs EXPORT --out {data_dir}` first)")
+    if resume:
+        last_checkpoint(out)
+        check_resume_recipe(recipe, out)
+    elif out.exists() and any(out.iterdir()):
+        raise DpoclinError(f"{out}: run directory exists; pass --resume to continue it or choose another --out")
+
+
+def train(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> dict:
+    """``dpoclin train``: checks, then trains in place or in ``distributed.num_processes`` processes through accelerate.
+    Returns the held-out report (``heldout.heldout_report``)."""
+    from dpoclin.launch import is_first_process, launch, launched_by_dpoclin, needs_launch
+
+    if not launched_by_dpoclin() and is_first_process():  # processes dpoclin started were checked by their parent
+        preflight(recipe, data_dir, out, resume)
+    if needs_launch(recipe):
+        launch(recipe, out, resume, _cuda())
+        return json.loads((out / "heldout_metrics.json").read_text())
+    return train_run(recipe, data_dir, out, resume)
+
+
+def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> dict:
+    """Train per ``recipe`` on a build-pairs output dir in this process (one of several under accelerate)."""
+    from transformers import set_seed
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from dpoclin.data import Collator
+    from dpoclin.progress import TrainProgress
+    from dpoclin.trainer import PreferenceTrainer
+
     set_seed(recipe.training.seed)
     model, tokenizer, ref = prepare_model(recipe)
     data = load_data(recipe, data_dir, tokenizer)
@@ -204,17 +274,28 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     collator = Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0, kl_samples=recipe.objective.kl_samples)
     trainer = PreferenceTrainer(
         model=model, args=training_arguments(recipe, out, device), train_dataset=data.train, data_collator=collator,
-        processing_class=tokenizer, loss_weights=weights, ref_model=ref, callbacks=[MetricsLog(out / "metrics.jsonl")],
-        group_by_length=recipe.training.group_by_length,
+        processing_class=tokenizer, loss_weights=weights, ref_model=ref,
+        callbacks=[MetricsLog(out / "metrics.jsonl"), TrainProgress()], group_by_length=recipe.training.group_by_length,
     )
+    for default in (ProgressCallback, PrinterCallback):  # TrainProgress replaces tqdm and the raw dict printer
+        trainer.remove_callback(default)
     if recipe.objective.precompute_ref:
         data.manifest["reference"] = attach_reference(trainer, collator, data, recipe, tokenizer, device)
-    write_provenance(out, recipe, data.manifest, weights)
-    trainer.train(resume_from_checkpoint=resume or None)
+    main, checkpoint = trainer.is_world_process_zero(), last_checkpoint(out) if resume else None
+    if main:
+        write_provenance(out, recipe, data.manifest, weights, resumed=resume)
+        if checkpoint is not None:
+            trim_metrics(out / "metrics.jsonl", int(checkpoint.name.split("-")[-1]))
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     trainer.save_model(str(out))
     metrics = trainer.evaluate(data.eval) if data.eval is not None else {}
     heldout = heldout_report(metrics, pair_type_counts(data.eval))
+    if main:
+        write_results(out, recipe, data.manifest, weights, metrics, heldout)
+    return heldout
+
+
+def write_results(out: Path, recipe: Recipe, manifest: dict, weights: LossWeights, metrics: dict, heldout: dict) -> None:
     (out / "eval_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "heldout_metrics.json").write_text(json.dumps(heldout, indent=2) + "\n")
-    (out / "README.md").write_text(model_card(recipe, data.manifest, weights, metrics, heldout))  # replaces PEFT's template
-    return heldout
+    (out / "README.md").write_text(model_card(recipe, manifest, weights, metrics, heldout))  # replaces PEFT's template

@@ -16,15 +16,19 @@ the Trainer's own.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from transformers import Trainer
 from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_grouped_indices
 
 from dpoclin.data import PAIR_TYPE_IDS
-from dpoclin.losses import combined_loss, dpo_loss, kto_loss, sequence_logps, sft_loss
+from dpoclin.losses import combined_loss, dpo_loss, kl_reference_point, kto_loss, sequence_logps, sft_loss
+
+Z0_FILE = "dpoclin_z0.json"  # per checkpoint: KTO's running z0 estimates
 
 
 @dataclass(frozen=True)
@@ -97,22 +101,38 @@ class PreferenceTrainer(Trainer):
             yield model
 
     @torch.no_grad()
-    def _reference_logps(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Reference log-probs of the rows (precomputed when the batch carries them) and of the KL rows."""
-        cached, has_kl = batch.get("ref_logps"), "kl_input_ids" in batch
-        if cached is not None and not has_kl:
-            return cached, None
+    def _reference_logps(self, model, batch: dict) -> torch.Tensor:
+        """Reference log-probs of the micro-batch rows: precomputed when the batch carries them."""
+        if batch.get("ref_logps") is not None:
+            return batch["ref_logps"]
         with self._reference(model) as ref:
-            ref_logps = cached if cached is not None else self._logps(ref, batch)
-            ref_kl = self._logps(ref, batch, "kl_") if has_kl else None
-        return ref_logps, ref_kl
+            return self._logps(ref, batch)
+
+    @torch.no_grad()
+    def _kl_logps(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Policy and reference log-probs of the micro-batch's mismatched KL rows (empty when it has none).
+
+        Under several processes every process runs the same forwards in every micro-batch: DDP syncs
+        buffers and ZeRO-3/FSDP gather weights inside each forward, so a process that skipped one would
+        hang the others. A micro-batch without KL rows then scores a one-row placeholder and discards it.
+        """
+        has_kl = "kl_input_ids" in batch
+        if not has_kl and self.accelerator.num_processes == 1:
+            empty = batch["input_ids"].new_empty(0, dtype=torch.float)
+            return empty, empty
+        keys = ("input_ids", "attention_mask", "completion_mask")
+        rows = {k: batch[f"kl_{k}"] for k in keys} if has_kl else {k: batch[k][:1] for k in keys}
+        policy = self._logps(model, rows)
+        with self._reference(model) as ref:
+            reference = self._logps(ref, rows)
+        return (policy, reference) if has_kl else (policy[:0], reference[:0])
 
     # -- the loss -------------------------------------------------------------------------
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         mode = "train" if model.training else "eval"
         w, n = self.loss_weights, int(inputs["n_pairs"])
         policy = self._logps(model, inputs)
-        ref, ref_kl = self._reference_logps(model, inputs)
+        ref = self._reference_logps(model, inputs)
         terms = {}
         if n:
             weights = inputs["pair_weight"] if w.use_pair_weights else None
@@ -123,35 +143,43 @@ class PreferenceTrainer(Trainer):
         if n and w.w_sft:
             counts = inputs["completion_mask"][:n, 1:].sum(-1)
             terms["sft"] = sft_loss(policy[:n], counts)
-        rows = inputs["kto_index"]
-        if len(rows) and w.w_kto:
-            z0 = self._update_z0(model, inputs, ref_kl, mode)
-            terms["kto"], kto_metrics = kto_loss(policy[rows], ref[rows], inputs["kto_label"], z0, w.beta_kto,
-                                                 w.desirable_weight, w.undesirable_weight)
+        if w.w_kto:
+            z0 = self._update_z0(*self._kl_logps(model, inputs), mode)  # every micro-batch, on every process
             self._record(mode, "kl", z0)
-            self._record(mode, "kto/rewards/desirable", kto_metrics["rewards/chosen"])
-            self._record(mode, "kto/rewards/undesirable", kto_metrics["rewards/rejected"])
+            rows = inputs["kto_index"]
+            if len(rows):
+                terms["kto"], kto_metrics = kto_loss(policy[rows], ref[rows], inputs["kto_label"], z0, w.beta_kto,
+                                                     w.desirable_weight, w.undesirable_weight)
+                self._record(mode, "kto/rewards/desirable", kto_metrics["rewards/chosen"])
+                self._record(mode, "kto/rewards/undesirable", kto_metrics["rewards/rejected"])
         loss, logs = combined_loss(terms, {"dpo": w.w_dpo, "kto": w.w_kto, "sft": w.w_sft})
         for key, value in logs.items():
             self._record(mode, key, value)
         return (loss, {"policy_logps": policy.detach()}) if return_outputs else loss
 
-    @torch.no_grad()
-    def _update_z0(self, model, inputs, ref_kl, mode: str) -> torch.Tensor:
-        """KTO's z0 from this step's mismatched pairs, averaged over processes.
-
-        Every process takes part in the gather, also one whose micro-batch has no mismatched pair
-        (it contributes NaN), so collectives stay aligned; when no process has one the previous
-        estimate is kept. Training and evaluation keep separate estimates.
-        """
-        if ref_kl is None:
-            local = torch.full((1,), float("nan"), device=inputs["input_ids"].device)
-        else:
-            local = (self._logps(model, inputs, "kl_") - ref_kl).mean().reshape(1)  # as losses.kl_reference_point
-        z0 = torch.nanmean(self.accelerator.gather_for_metrics(local))
+    def _update_z0(self, policy_kl: torch.Tensor, ref_kl: torch.Tensor, mode: str) -> torch.Tensor:
+        """KTO's z0 from this micro-batch's mismatched pairs, averaged over processes
+        (``losses.kl_reference_point``); when no process had a pair the previous estimate is kept.
+        Training and evaluation keep separate estimates."""
+        z0 = kl_reference_point(policy_kl, ref_kl, self.accelerator.gather)  # gather, not gather_for_metrics: no tail trim
         if not torch.isnan(z0):
-            self._z0[mode] = z0.clamp(min=0)  # Ethayarajh et al. (2024): z0 = max(0, KL estimate)
+            self._z0[mode] = z0
         return self._z0[mode]
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def _save_rng_state(self, output_dir: str) -> None:
+        """The Trainer's RNG state, plus the KTO z0 estimates a resumed run continues from (before
+        ``trainer_state.json``, which marks a checkpoint complete)."""
+        super()._save_rng_state(output_dir)
+        if self.is_world_process_zero():
+            state = {mode: float(z0) for mode, z0 in self._z0.items()}
+            (Path(output_dir) / Z0_FILE).write_text(json.dumps(state) + "\n")
+
+    def _load_rng_state(self, checkpoint: str | None) -> None:
+        super()._load_rng_state(checkpoint)
+        path = Path(checkpoint) / Z0_FILE if checkpoint else None
+        if path is not None and path.is_file():
+            self._z0 = {mode: torch.tensor(z0) for mode, z0 in json.loads(path.read_text()).items()}
 
     # -- metrics ------------------------------------------------------------------------
     def _record(self, mode: str, key: str, values) -> None:
@@ -185,11 +213,24 @@ class PreferenceTrainer(Trainer):
 
     # -- logging ----------------------------------------------------------------------------
     def log(self, logs: dict[str, float], *args, **kwargs) -> None:
-        """Add the averaged loss terms and reward metrics since the last log (TRL's pattern)."""
+        """Add the averaged loss terms and reward metrics since the last log (TRL's pattern), pooled over
+        processes: every process calls ``log`` at the same step, each contributes its sums and counts."""
         mode = "eval" if any(k.startswith("eval_") for k in logs) else "train"
         prefix = "eval_" if mode == "eval" else ""
-        for key, (total, count) in self._metrics[mode].items():
-            if count:
-                logs[prefix + key] = total / count
+        logs.update({prefix + key: value for key, value in self._pooled_metrics(mode).items()})
         self._metrics[mode].clear()
         super().log(logs, *args, **kwargs)
+
+    def _pooled_metrics(self, mode: str) -> dict[str, float]:
+        """Means over every example seen since the last log, on all processes together."""
+        parts = [{key: tuple(total) for key, total in self._metrics[mode].items()}]
+        if self.accelerator.num_processes > 1:
+            from accelerate.utils import gather_object
+
+            parts = gather_object(parts)
+        pooled: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+        for part in parts:
+            for key, (total, count) in part.items():
+                pooled[key][0] += total
+                pooled[key][1] += count
+        return {key: total / count for key, (total, count) in sorted(pooled.items()) if count}

@@ -85,11 +85,22 @@ def test_kl_reference_point_is_detached_and_gathered_before_the_mean():
     policy = t(-5.0, -7.0).requires_grad_()
     assert not kl_reference_point(policy, t(-6.0, -7.4)).requires_grad
     # a second "process" with mean KL 0.3: the cross-process mean is (0.7 + 0.3) / 2 = 0.5
-    gather = lambda kl: torch.stack([kl, torch.tensor(0.3, dtype=kl.dtype)])  # noqa: E731
+    gather = lambda kl: torch.cat([kl, torch.tensor([0.3], dtype=kl.dtype)])  # noqa: E731  (accelerate: (1,) per process -> (world,))
     assert kl_reference_point(policy, t(-6.0, -7.4), gather=gather).item() == pytest.approx(0.5)
     # per-process means (0.7, -1.9) average to -0.6: the clamp comes after the gather
-    gather_neg = lambda kl: torch.stack([kl, torch.tensor(-1.9, dtype=kl.dtype)])  # noqa: E731
+    gather_neg = lambda kl: torch.cat([kl, torch.tensor([-1.9], dtype=kl.dtype)])  # noqa: E731
     assert kl_reference_point(policy, t(-6.0, -7.4), gather=gather_neg).item() == 0.0
+
+
+def test_kl_reference_point_process_without_pairs_joins_with_nan():
+    empty = torch.empty(0, dtype=torch.float64)
+    seen = []
+    gather = lambda kl: seen.append(kl.clone()) or torch.cat([kl, torch.tensor([0.3], dtype=kl.dtype)])  # noqa: E731
+    # this process has no mismatched pair: it still gathers (NaN), and the mean is the other process's 0.3
+    assert kl_reference_point(empty, empty, gather=gather).item() == pytest.approx(0.3)
+    assert len(seen) == 1 and torch.isnan(seen[0]).all()
+    # no process had a pair: NaN (the trainer keeps its previous z0)
+    assert torch.isnan(kl_reference_point(empty, empty))
 
 
 def test_kto_desirable_and_undesirable_by_hand():

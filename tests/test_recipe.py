@@ -211,7 +211,8 @@ def test_other_contradictions_name_the_fix():
     assert "lower it or set it to null" in invalid(["model.max_prompt_length=256"])
     assert "did you mean 'zero3'?" in invalid(["distributed.accelerate_config=zer03"])
     assert "use multi_gpu" in invalid(["distributed.num_processes=8", "distributed.accelerate_config=single_gpu"])
-    assert "needs distributed.accelerate_config" in invalid(["distributed.num_processes=2"])
+    # N > 1 processes without a named config run under multi_gpu (plain DDP): valid
+    validate(apply_overrides(load_recipe("kto-dpo"), ["distributed.num_processes=2"]), gpus=2)
     assert "TRL's KTO trainer refuses" in invalid(["peft.target_modules=[q_proj, lm_head]"])
     message = invalid(["training.warmup_ratio=1.5", "objective.beta_dpo=0"])  # every contradiction at once
     assert "training.warmup_ratio must be in [0, 1)" in message and "objective.beta_dpo must be > 0" in message

@@ -1,0 +1,151 @@
+"""`dpoclin train` end to end on a tiny Llama (CPU, seconds): the run directory, reproducibility,
+the reference cache, resuming after a kill, and two processes through accelerate (gloo)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from dpoclin.build import file_sha256
+from dpoclin.cli import app
+
+TINY = ["--set", "model.max_length=64", "--set", "training.per_device_batch_size=2", "--set", "training.logging_steps=1",
+        "--set", "eval.enabled=false", "--set", "peft.r=4", "--set", "peft.alpha=8"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    """Reference log-prob tables go to a fresh cache per test (inherited by launched processes)."""
+    monkeypatch.setenv("DPOCLIN_CACHE", str(tmp_path / "cache"))
+
+
+def train_args(model, data, out, *extra) -> list[str]:
+    return ["train", "--recipe", "kto-dpo", "--model", str(model), "--data", str(data), "--out", str(out), *TINY, *extra]
+
+
+def invoke(args):
+    result = CliRunner().invoke(app, args)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def log_lines(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def train_losses(run: Path) -> list[tuple[int, float]]:
+    return [(d["step"], d["loss"]) for d in log_lines(run) if "loss" in d]
+
+
+def test_run_directory_holds_model_provenance_and_metrics(tiny_model_dir, tiny_data_dir, tmp_path):
+    out = tmp_path / "run"
+    result = invoke(train_args(tiny_model_dir, tiny_data_dir, out, "--max-steps", "3"))
+    assert result.exit_code == 0, result.output
+    assert "Held-out pairs" in result.output and "Wrote" in result.output
+    for name in ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json", "run.yaml", "env.json",
+                 "data_manifest.json", "metrics.jsonl", "eval_metrics.json", "heldout_metrics.json", "README.md"):
+        assert (out / name).is_file(), name
+    run = yaml.safe_load((out / "run.yaml").read_text())
+    assert run["model"]["name"] == str(tiny_model_dir) and run["training"]["max_steps"] == 3
+    env = json.loads((out / "env.json").read_text())
+    assert env["seed"] == 42 and "torch" in env["versions"] and "trl" in env["versions"]
+    manifest = json.loads((out / "data_manifest.json").read_text())
+    assert manifest["files"]["pairs"]["sha256"] == file_sha256(tiny_data_dir / "pairs.jsonl")
+    assert manifest["train"]["kto_on_pairs"] == 12 and manifest["train"]["kto_standalone"] == 6  # 6 tasks x (a, b) ride on pairs
+    logs = log_lines(out)
+    steps = [d for d in logs if "loss" in d]
+    assert [d["step"] for d in steps] == [1, 2, 3]
+    assert any("loss/dpo" in d for d in steps) and any("loss/kto" in d for d in steps) and all("kl" in d for d in steps)
+    heldout = json.loads((out / "heldout_metrics.json").read_text())
+    assert heldout["overall"]["n"] == 2  # the two test-split pairs
+
+
+def test_same_seed_same_metrics_and_the_reference_cache_is_reused(tiny_model_dir, tiny_data_dir, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        assert invoke(train_args(tiny_model_dir, tiny_data_dir, out, "--max-steps", "4")).exit_code == 0
+    assert train_losses(first) == train_losses(second)
+    ref = [json.loads((out / "data_manifest.json").read_text())["reference"] for out in (first, second)]
+    assert ref[0]["cache_hit"] is False and ref[1]["cache_hit"] is True and ref[0]["cache_file"] == ref[1]["cache_file"]
+    other_seed = tmp_path / "c"
+    assert invoke(train_args(tiny_model_dir, tiny_data_dir, other_seed, "--max-steps", "4", "--seed", "7")).exit_code == 0
+    assert train_losses(other_seed) != train_losses(first)
+
+
+def run_cli(args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "dpoclin", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+
+
+def test_resume_after_a_kill_ends_with_the_same_losses(tiny_model_dir, tiny_data_dir, tmp_path):
+    extra = ["--max-steps", "8", "--set", "training.save_steps=1", "--set", "peft.dropout=0.1"]  # dropout: RNG state must resume too
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    assert invoke(train_args(tiny_model_dir, tiny_data_dir, whole, *extra)).exit_code == 0
+
+    proc = run_cli(train_args(tiny_model_dir, tiny_data_dir, cut, *extra))
+    marker, deadline = cut / "checkpoints" / "checkpoint-3" / "trainer_state.json", time.monotonic() + 300
+    while not marker.is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert marker.is_file() and not (cut / "heldout_metrics.json").exists(), "the run was not cut mid-way"
+
+    resumed = invoke(train_args(tiny_model_dir, tiny_data_dir, cut, *extra, "--resume"))
+    assert resumed.exit_code == 0, resumed.output
+    assert [s for s, _ in train_losses(cut)] == list(range(1, 9))  # steps logged by the killed run are not repeated
+    assert [loss for _, loss in train_losses(cut)] == pytest.approx([loss for _, loss in train_losses(whole)], abs=1e-6)
+    assert len(json.loads((cut / "env.json").read_text())["resumed"]) == 1
+
+
+def test_resume_and_run_directory_errors(tiny_model_dir, tiny_data_dir, tmp_path):
+    out = tmp_path / "run"
+    assert invoke(train_args(tiny_model_dir, tiny_data_dir, out, "--max-steps", "2")).exit_code == 0
+    again = invoke(train_args(tiny_model_dir, tiny_data_dir, out, "--max-steps", "2"))
+    assert again.exit_code == 2 and "run directory exists; pass --resume" in again.output
+    no_ckpt = invoke(train_args(tiny_model_dir, tiny_data_dir, out, "--max-steps", "2", "--resume"))
+    assert no_ckpt.exit_code == 2 and "no complete checkpoint to resume from" in no_ckpt.output
+
+    ckpt_run = tmp_path / "ckpt"
+    assert invoke(train_args(tiny_model_dir, tiny_data_dir, ckpt_run, "--max-steps", "2", "--set", "training.save_steps=1")).exit_code == 0
+    changed = invoke(train_args(tiny_model_dir, tiny_data_dir, ckpt_run, "--max-steps", "4", "--set", "training.save_steps=1",
+                                "--set", "objective.beta_dpo=0.5", "--resume"))
+    assert changed.exit_code == 2 and "objective.beta_dpo: 0.1 -> 0.5" in changed.output
+    longer = invoke(train_args(tiny_model_dir, tiny_data_dir, ckpt_run, "--max-steps", "4", "--set", "training.save_steps=1", "--resume"))
+    assert longer.exit_code == 0, longer.output  # more steps on the same recipe is a valid resume
+    assert [s for s, _ in train_losses(ckpt_run)] == [1, 2, 3, 4]
+
+
+def test_gpu_only_launch_config_on_cpu_is_a_clear_error(tiny_model_dir, tiny_data_dir, tmp_path):
+    result = invoke(train_args(tiny_model_dir, tiny_data_dir, tmp_path / "run", "--num-processes", "2", "--accelerate-config", "zero3"))
+    assert result.exit_code == 2 and "zero3 needs CUDA GPUs" in result.output
+    missing = invoke(train_args(tiny_model_dir, tiny_data_dir, tmp_path / "run", "--num-processes", "2", "--accelerate-config", "nope/acc.yaml"))
+    assert missing.exit_code == 2 and "accelerate config not found" in missing.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_two_cpu_processes_train_with_the_single_process_step_count(tiny_model_dir, tiny_data_dir, tmp_path):
+    """kto-dpo in 2 gloo processes x 2 examples = the same global batch as 1 process x 4: the same steps."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    epoch = ["--epochs", "1", "--max-steps", "-1"]
+    assert invoke(train_args(tiny_model_dir, tiny_data_dir, one, *epoch, "--set", "training.per_device_batch_size=4")).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "LOCAL_RANK", "WORLD_SIZE")}
+    proc = run_cli(train_args(tiny_model_dir, tiny_data_dir, two, *epoch, "--num-processes", "2"), env=env)
+    output, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, output[-3000:]
+    assert output.count("Held-out pairs") == 1  # printed once, by the parent
+
+    final_one, final_two = [[d for d in log_lines(run) if "train_runtime" in d][0] for run in (one, two)]
+    assert final_two["step"] == final_one["step"] == 3  # 12 examples / global batch 4
+    steps = [d["step"] for d in log_lines(two) if "loss" in d]
+    assert steps == [1, 2, 3]  # one log line per step: only the main process writes metrics.jsonl
+    assert all(d["kl"] >= 0 for d in log_lines(two) if "kl" in d)
+    assert (two / "adapter_model.safetensors").is_file() and json.loads((two / "env.json").read_text())["processes"] == 2
