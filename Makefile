@@ -19,12 +19,15 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/dpoclin build-pairs data_samples/clinical_export.jsonl --out runs/demo/data --overwrite
+	rm -rf runs/demo/kto-dpo
+	HF_HUB_OFFLINE=1 $(VENV)/bin/dpoclin train --recipe kto-dpo --data runs/demo/data --out runs/demo/kto-dpo
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build_pairs.py
+	HF_HUB_OFFLINE=1 $(PY) benchmarks/bench_train_step.py
 
 clean:
 	rm -rf $(VENV) runs

@@ -10,7 +10,7 @@ accumulation or checkpointing, bf16 off, seed 42, CPU, ``torch.set_num_threads(-
   (``split == "train"``; prompt/chosen/rejected columns);
 * ``dpoclin-dpo``: the packaged ``dpo`` recipe -- ``PreferenceTrainer`` with only the DPO term --
   on the same pairs, built exactly as ``dpoclin.run.train_run`` builds it (``prepare_model``,
-  ``load_data``, ``loss_weights``, ``training_arguments``, ``MixedDataset``, ``Collator``), minus
+  ``load_data``, ``loss_weights``, ``training_arguments``, ``Collator``, ``attach_reference``), minus
   the run directory's provenance files, the final save and the eval pass;
 * ``dpoclin-kto-dpo``: the packaged ``kto-dpo`` recipe on the same pairs *and* the train KTO
   examples (a micro-batch = 4 pairs + 4 KTO examples + their mismatched KL sequences);
@@ -203,17 +203,20 @@ def _time_backward(trainer, clock: _Clock) -> None:
 
 def _instrument_dpoclin(clock: _Clock) -> None:
     """Time PreferenceTrainer._logps per call kind and sequence_logps, by wrapping them in this process only."""
+    import contextlib
+
     import torch
 
     import dpoclin.trainer as tr
 
     original_logps = tr.PreferenceTrainer.__dict__["_logps"].__func__
-    original_ref = tr.PreferenceTrainer._reference_logps
+    original_reference = tr.PreferenceTrainer._reference.__wrapped__
+    original_kl = tr.PreferenceTrainer._kl_logps
     original_seq = tr.sequence_logps
-    state = {"ref": False}
+    state = {"ref": False, "kl": False}
 
     def _logps(model, batch, prefix=""):
-        kind = ("ref" if state["ref"] else "policy") + ("_kl" if prefix else "") + ("" if torch.is_grad_enabled() else "_nograd")
+        kind = ("ref" if state["ref"] else "policy") + ("_kl" if state["kl"] else "") + ("" if torch.is_grad_enabled() else "_nograd")
         kind = {"policy": "policy_fwd", "ref_nograd": "ref_fwd", "ref_kl_nograd": "ref_kl_fwd",
                 "policy_kl_nograd": "policy_kl_fwd"}.get(kind, kind)
         t0 = time.perf_counter()
@@ -221,12 +224,21 @@ def _instrument_dpoclin(clock: _Clock) -> None:
         clock.add(f"{kind}_s", time.perf_counter() - t0)
         return out
 
-    def _reference_logps(self, model, batch):
+    @contextlib.contextmanager
+    def _reference(self, model):
         state["ref"] = True
         try:
-            return original_ref(self, model, batch)
+            with contextlib.contextmanager(original_reference)(self, model) as ref:
+                yield ref
         finally:
             state["ref"] = False
+
+    def _kl_logps(self, model, batch):
+        state["kl"] = True
+        try:
+            return original_kl(self, model, batch)
+        finally:
+            state["kl"] = False
 
     def sequence_logps(logits, labels, loss_mask):
         t0 = time.perf_counter()
@@ -235,7 +247,8 @@ def _instrument_dpoclin(clock: _Clock) -> None:
         return out
 
     tr.PreferenceTrainer._logps = staticmethod(_logps)
-    tr.PreferenceTrainer._reference_logps = torch.no_grad()(_reference_logps)
+    tr.PreferenceTrainer._reference = _reference
+    tr.PreferenceTrainer._kl_logps = _kl_logps
     tr.sequence_logps = sequence_logps
 
 
@@ -294,15 +307,16 @@ def _build_trainer(variant: str, out: Path, steps: int, clock: _Clock, callback)
         info["trainer_init_s"] = round(time.perf_counter() - t0, 2)  # includes TRL's tokenisation of the dataset
         info["dropout_disabled"] = bool(args.disable_dropout)
     else:
-        from dpoclin.data import Collator, MixedDataset
+        from dpoclin.data import Collator
         from dpoclin.recipe import apply_overrides, load_recipe, validate
-        from dpoclin.run import loss_weights, prepare_model, load_data, training_arguments
+        from dpoclin.run import attach_reference, loss_weights, prepare_model, load_data, training_arguments
         from dpoclin.trainer import PreferenceTrainer
 
         _instrument_dpoclin(clock)
         name = variant.removeprefix("dpoclin-")
         recipe = apply_overrides(load_recipe(name), [f"training.max_steps={steps}", f"training.logging_steps={max(steps, 1)}",
-                                                     f"data.path={DATA}", "data.eval_split=null", f"training.seed={SEED}"])
+                                                     f"data.path={DATA}", "data.eval_split=null", f"training.seed={SEED}",
+                                                     "training.group_by_length=false"])  # TRL's sampler: the same batches as TRL DPO
         validate(recipe)
         m, p, t = recipe.model, recipe.peft, recipe.training
         got = {"dtype": m.dtype, "lora_r": p.r, "lora_alpha": p.alpha, "lora_dropout": p.dropout, "target_modules": p.target_modules,
@@ -319,14 +333,21 @@ def _build_trainer(variant: str, out: Path, steps: int, clock: _Clock, callback)
         weights = loss_weights(recipe, data.manifest.get("kto_desirable", 0), data.manifest.get("kto_undesirable", 0))
         args = training_arguments(recipe, out, "cpu")
         args.disable_tqdm = True
-        dataset = MixedDataset(data.pairs, data.kto)
-        info.update(train_pairs=len(data.pairs), train_kto=len(data.kto), dataset_len=len(dataset),
+        collator = Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0, kl_samples=recipe.objective.kl_samples)
+        counts = data.manifest["train"]
+        info.update(train_pairs=counts["pairs"], train_kto=counts["kto"], kto_on_pairs=counts["kto_on_pairs"],
+                    kto_standalone=counts["kto_standalone"], dataset_len=len(data.train), kl_samples=recipe.objective.kl_samples,
                     loss_weights=dict(weights.__dict__), bf16=bool(args.bf16), dropout_disabled=False)
         t0 = time.perf_counter()
         trainer = _instrument(PreferenceTrainer, clock)(
-            model=model, args=args, train_dataset=dataset, data_collator=Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0),
-            processing_class=tokenizer, loss_weights=weights, ref_model=ref, callbacks=[callback])
+            model=model, args=args, train_dataset=data.train, data_collator=collator, processing_class=tokenizer,
+            loss_weights=weights, ref_model=ref, callbacks=[callback], group_by_length=t.group_by_length)
         info["trainer_init_s"] = round(time.perf_counter() - t0, 2)
+        if recipe.objective.precompute_ref:  # cold cache (a fresh DPOCLIN_CACHE per child), then the cache hit of a rerun
+            cold = attach_reference(trainer, collator, data, recipe, tokenizer, "cpu")
+            warm = attach_reference(trainer, collator, data, recipe, tokenizer, "cpu")
+            assert not cold["cache_hit"] and warm["cache_hit"], (cold, warm)
+            info.update(ref_sequences=cold["sequences"], ref_precompute_s=cold["seconds"], ref_cache_load_s=warm["seconds"])
     _time_backward(trainer, clock)
     info["steps_per_epoch"] = math.ceil(info["dataset_len"] / SETTINGS["per_device_batch_size"])
     info["trainable_params"] = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
@@ -346,6 +367,7 @@ def _child(argv: list[str]) -> int:
     profile_steps = (WARMUP + 1, steps) if profile_out else None
     callback = _make_callback(clock, profile_steps, profile_out)
     with tempfile.TemporaryDirectory(prefix=f"bench-{variant}-", dir=WORK) as tmp:
+        os.environ["DPOCLIN_CACHE"] = str(Path(tmp) / "cache")  # the reference cache starts cold in every child
         trainer, info = _build_trainer(variant, Path(tmp), steps, clock, callback)
         t_built = time.perf_counter()
         print(f"[child] {variant}: set up in {t_built - t_import:.1f} s; training {steps} steps", file=sys.stderr, flush=True)
@@ -443,7 +465,9 @@ def summarise(child: dict, steps: int, proc: dict) -> dict:
         "kl_tokens_per_step": round(sum(s.get("kl_tokens", 0) for s in measured) / len(measured), 1),
         "sequences_per_step": round(sum(s.get("sequences", 0) for s in measured) / len(measured), 1),
         "kl_sequences_per_step": round(sum(s.get("kl_sequences", 0) for s in measured) / len(measured), 1),
-        "epoch_s_estimate": round(info["steps_per_epoch"] * step_s, 1),
+        "epoch_train_s_estimate": round(info["steps_per_epoch"] * step_s, 1),
+        # one epoch from a cold start: the steps plus dpoclin's one-time reference pass (TRL's reference runs inside its steps)
+        "epoch_s_estimate": round(info["steps_per_epoch"] * step_s + info.get("ref_precompute_s", 0.0), 1),
         "breakdown_median_s": breakdown,
         "other_load_median": round(statistics.median(s.get("other_load", 0.0) for s in measured), 2),
         "quiet_steps": len(quiet), "s_per_step_quiet": round(statistics.median(s["step_s"] for s in quiet), 3) if quiet else None,
@@ -471,6 +495,16 @@ def ratios(v: dict) -> dict:
         out["kto_dpo_epoch_over_trl_epochs_pass"] = out["kto_dpo_epoch_over_trl_epochs"] <= TARGET_MIXED_EPOCH
         # per example: one mixed step (4 pairs + 4 KTO examples) vs one DPO step (4 pairs) + one KTO step (4 examples)
         out["kto_dpo_step_over_trl_dpo_plus_kto_step"] = round(kd["s_per_step"] / (d["s_per_step"] + k["s_per_step"]), 3)
+    if d and kd and kd.get("ref_precompute_s") is not None:
+        # the reference pass amortised over one epoch's steps, next to TRL's in-step reference forwards
+        per_step = kd["s_per_step"] + kd["ref_precompute_s"] / kd["steps_per_epoch"]
+        out["kto_dpo_over_trl_dpo_step_with_ref_pass"] = round(per_step / d["s_per_step"], 3)
+    for name, x in v.items():
+        if x.get("ref_precompute_s") is not None:  # a second run (or another recipe) on the same data and model
+            saved = x["ref_precompute_s"] - x["ref_cache_load_s"]
+            out.setdefault("reference_cache", {})[name] = {
+                "first_run_s": x["ref_precompute_s"], "cache_hit_s": x["ref_cache_load_s"], "saved_s": round(saved, 1),
+                "saved_share_of_first_epoch": round(saved / x["epoch_s_estimate"], 3)}
     return out
 
 
@@ -513,7 +547,8 @@ def machine_info() -> dict:
 LABELS = {"trl-dpo": "TRL DPOTrainer (sigmoid)", "dpoclin-dpo": "dpoclin `dpo` recipe",
           "dpoclin-kto-dpo": "dpoclin `kto-dpo` recipe", "trl-kto": "TRL KTOTrainer (kto)"}
 CONTENTS = {"trl-dpo": "4 pairs = 8 seq", "dpoclin-dpo": "4 pairs = 8 seq",
-            "dpoclin-kto-dpo": "4 pairs + 4 KTO = 12 seq, + 4 KL seq", "trl-kto": "4 KTO = 4 seq, + 4 KL seq"}
+            "dpoclin-kto-dpo": "4 items (pairs carry their sides' KTO labels; 41 standalone KTO) = ~8 seq, + 4 KL seq",
+            "trl-kto": "4 KTO = 4 seq, + 4 KL seq"}
 
 
 def render_markdown(doc: dict) -> str:
@@ -567,22 +602,28 @@ def render_markdown(doc: dict) -> str:
                         "the per-step token counts differ: the two did not see the same batches)."))
     if "kto_dpo_over_trl_dpo_step" in r:
         lines.append(f"- dpoclin `kto-dpo` / TRL DPO, s/step: **{r['kto_dpo_over_trl_dpo_step']:.2f}x** -- target <= {TARGET_KTO_DPO_STEP}x: "
-                     f"**{'PASS' if r['kto_dpo_over_trl_dpo_step_pass'] else 'FAIL'}** (a kto-dpo step carries the same 4 pairs "
-                     "plus 4 KTO examples and 4 KL sequences, so this ratio also prices the extra examples).")
+                     f"**{'PASS' if r['kto_dpo_over_trl_dpo_step_pass'] else 'FAIL'}**. A kto-dpo step scores DPO and KTO on one "
+                     "forward (the KTO labels of a pair's answers ride on the pair) plus 4 no-grad KL rows; its reference "
+                     "log-probs come from the one-time pass before training.")
+    if "kto_dpo_over_trl_dpo_step_with_ref_pass" in r:
+        lines.append(f"- The same with the one-time reference pass spread over one epoch's steps: "
+                     f"**{r['kto_dpo_over_trl_dpo_step_with_ref_pass']:.2f}x** (from the second epoch, or a rerun, the pass is free).")
     if "kto_dpo_epoch_over_trl_epochs" in r:
         e = r["mixed_epoch_s"]
         d, kd, k = v["trl-dpo"], v["dpoclin-kto-dpo"], v["trl-kto"]
         lines.append(
-            f"- Mixed-data epoch (every train pair and KTO example at least once): kto-dpo {kd['steps_per_epoch']} steps x "
-            f"{kd['s_per_step']:.2f} s = {e['dpoclin_kto_dpo']:,.0f} s vs TRL DPO {d['steps_per_epoch']} x {d['s_per_step']:.2f} s + "
-            f"TRL KTO {k['steps_per_epoch']} x {k['s_per_step']:.2f} s = {e['trl_dpo_plus_trl_kto']:,.0f} s: "
-            f"**{r['kto_dpo_epoch_over_trl_epochs']:.2f}x** -- target <= {TARGET_MIXED_EPOCH}x: "
-            f"**{'PASS' if r['kto_dpo_epoch_over_trl_epochs_pass'] else 'FAIL'}**.")
-        lines.append(
-            f"- Per example: one kto-dpo step (4 pairs + 4 KTO) / (one TRL DPO step + one TRL KTO step) = "
-            f"**{r['kto_dpo_step_over_trl_dpo_plus_kto_step']:.2f}x**. The epoch ratio is worse than this because "
-            f"`MixedDataset`'s length is max(pairs, KTO) = {kd['dataset_len']}, so a kto-dpo epoch cycles the "
-            f"{kd['train_pairs']} pairs {kd['dataset_len'] / max(kd['train_pairs'], 1):.2f} times while TRL DPO sees them once.")
+            f"- Mixed-data epoch (every train pair and KTO example once): kto-dpo {kd['steps_per_epoch']} steps x "
+            f"{kd['s_per_step']:.2f} s + {kd.get('ref_precompute_s', 0):.0f} s reference pass = {e['dpoclin_kto_dpo']:,.0f} s vs "
+            f"TRL DPO {d['steps_per_epoch']} x {d['s_per_step']:.2f} s + TRL KTO {k['steps_per_epoch']} x {k['s_per_step']:.2f} s = "
+            f"{e['trl_dpo_plus_trl_kto']:,.0f} s: **{r['kto_dpo_epoch_over_trl_epochs']:.2f}x** -- target <= {TARGET_MIXED_EPOCH}x: "
+            f"**{'PASS' if r['kto_dpo_epoch_over_trl_epochs_pass'] else 'FAIL'}**. kto-dpo's epoch is {kd['dataset_len']} items "
+            f"({kd['train_pairs']} pairs carrying {kd.get('kto_on_pairs', 0)} of the {kd['train_kto']} KTO labels, and "
+            f"{kd.get('kto_standalone', 0)} standalone KTO examples); TRL needs a DPO epoch over the pairs and a KTO epoch over all "
+            f"{k['dataset_len']} examples.")
+    for name, c in r.get("reference_cache", {}).items():
+        lines.append(f"- Reference cache, {LABELS[name]}: the first run's reference pass takes {c['first_run_s']:.1f} s "
+                     f"({v[name]['ref_sequences']} sequences); a second run on the same data and model loads it in "
+                     f"{c['cache_hit_s']:.2f} s: **{c['saved_s']:.0f} s saved, {c['saved_share_of_first_epoch']:.0%} of a first epoch**.")
     dd = v.get("dpoclin-kto-dpo") or v.get("dpoclin-dpo")
     lines += [
         "",
@@ -591,7 +632,7 @@ def render_markdown(doc: dict) -> str:
         "(chosen + rejected, KTO completions' sequences; KL sequences not counted); **tokens/s** their sum / summed step time; "
         "**fwd+loss** the `compute_loss` call (policy, reference and KL forwards, log-probs, loss); **backward** "
         "`accelerator.backward`; **optimizer** `on_pre_optimizer_step` -> `on_step_end` (clip, AdamW, scheduler, zero_grad); "
-        "**epoch s** steps/epoch x s/step; **peak RSS** `ru_maxrss` of the child (model load included); **other load** "
+        "**epoch s** steps/epoch x s/step, plus dpoclin's one-time reference pass (TRL runs its reference inside each step); **peak RSS** `ru_maxrss` of the child (model load included); **other load** "
         "system-wide busy CPU not spent by the child / time, in cores, median over the measured steps (> 0.2: the step competed "
         "for the 2 cores; with 2 torch threads on 2 cores, one core taken by other work slows a step 2-5x, not 2x, because "
         "the threads wait for each other); **quiet steps** how many measured steps had other load < 0.2, and their median "
@@ -620,14 +661,17 @@ def render_markdown(doc: dict) -> str:
         "What differs between the variants:",
         "",
         "- **Micro-batch contents.** TRL DPO and dpoclin `dpo`: 4 pairs = 8 sequences ([chosen; rejected]) in one padded block. "
-        "dpoclin `kto-dpo`: 4 pairs + 4 KTO examples = 12 sequences in *one* block padded to the longest of the 12, plus 4 "
-        "mismatched-prompt KL sequences (separate block). TRL KTO: 4 sequences + 4 KL sequences.",
-        "- **Forward passes per step.** DPO (both): policy (grad) + reference (no grad, adapter off). dpoclin `kto-dpo` and TRL "
-        "KTO: policy (grad) + reference + policy KL + reference KL (no grad).",
+        "dpoclin `kto-dpo`: 4 items of the epoch (pairs, whose answers carry their KTO labels, or standalone KTO examples) in "
+        "one length-grouped block, plus 4 mismatched-prompt KL sequences (`objective.kl_samples`, separate block). TRL KTO: "
+        "4 sequences + 4 KL sequences.",
+        "- **Forward passes per step.** TRL DPO: policy (grad) + reference (no grad, adapter off). dpoclin `dpo`: policy (grad); "
+        "the reference log-probs were computed once before training (`objective.precompute_ref`, cached on disk). dpoclin "
+        "`kto-dpo`: policy (grad) + policy KL + reference KL (no grad). TRL KTO: policy (grad) + reference + policy KL + "
+        "reference KL (no grad).",
         "- **Log-probs.** TRL 1.16 patches the model with `add_fused_lm_head`: the LM head runs in tiles inside "
         "`ChunkedLogProbFunction` and never materialises the (sequences x positions x 49,152-vocab) logits; on CPU (no "
         "Triton) it scores every position with plain torch ops, tile by tile, and its backward recomputes each tile's "
-        "LM-head product (on GPU only completion positions are scored). dpoclin (as of `bdc6f26`) calls the model's own "
+        "LM-head product (on GPU only completion positions are scored). dpoclin calls the model's own "
         "forward with `logits_to_keep` = the positions from the earliest completion start of the micro-batch onwards, so "
         "full-vocabulary logits are still materialised for every row at those positions (prompt tails of the other rows "
         "and padding included; the completion tokens are ~34% of the padded positions of a kto-dpo micro-batch on this "
@@ -639,8 +683,9 @@ def render_markdown(doc: dict) -> str:
         "- **Dropout.** TRL's `disable_dropout=True` (its default) sets the LoRA dropout to 0; dpoclin's recipes keep "
         "`peft.dropout` 0.05 in training: a Bernoulli mask per LoRA module input in every adapter-on forward (the "
         "no-grad policy KL forward included), `aten::bernoulli_` in the profile.",
-        "- **Order.** TRL DPO and dpoclin `dpo` use the Trainer's seeded random sampler over datasets of the same length "
-        "(the train pairs in file order), so they draw the same pairs in the same order; "
+        "- **Order.** TRL DPO and both dpoclin variants use the Trainer's seeded random sampler (the benchmark sets "
+        "`training.group_by_length=false`; the recipes' length grouping would cut padding further), so TRL DPO and dpoclin "
+        "`dpo` draw the same pairs in the same order; "
         f"kto-dpo's sampler runs over {dd['dataset_len'] if dd else '?'} items, TRL KTO reads its data sequentially "
         "(`train_sampling_strategy='sequential'`, so its KL neighbours are fixed). Batch lengths therefore differ between "
         "the DPO and KTO variants: compare tokens/s as well as s/step.",

@@ -167,6 +167,7 @@ def train_cmd(
     resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last complete checkpoint.")] = False,
     num_processes: Annotated[Optional[int], typer.Option(help="Training processes, one per GPU (overrides distributed.num_processes; CPU: gloo).")] = None,
     accelerate_config: Annotated[Optional[str], typer.Option(help="single_gpu, multi_gpu, zero2, zero3, fsdp or an accelerate YAML path (overrides distributed.accelerate_config).")] = None,
+    no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the refusal evaluation of the tuned model vs the reference after training.")] = False,
 ) -> None:
     """Align a model with DPO, KTO or the combined KTO+DPO objective on build-pairs data."""
     from dpoclin.recipe import apply_overrides, load_recipe
@@ -176,11 +177,13 @@ def train_cmd(
              "training.max_steps": max_steps, "training.seed": seed, "distributed.num_processes": num_processes,
              "distributed.accelerate_config": accelerate_config}
     overrides = [f"{key}={value}" for key, value in flags.items() if value is not None] + list(set_ or [])
+    overrides += ["eval.enabled=false"] if no_eval else []  # last: --no-eval wins over any --set
     resolved = apply_overrides(load_recipe(recipe), overrides)
     run_dir = Path(resolved.training.output_dir or f"runs/{Path(recipe).stem}")
     report = train(resolved, Path(resolved.data.path), run_dir, resume=resume)
     if _is_first_process():
         _print_heldout(report)
+        _print_refusals(report.get("refusals"))
         console.print(f"Wrote {run_dir}")
 
 
@@ -189,6 +192,17 @@ def _is_first_process() -> bool:
     from dpoclin.launch import is_first_process, launched_by_dpoclin
 
     return not launched_by_dpoclin() and is_first_process()
+
+
+def _print_refusals(doc: dict | None) -> None:
+    """The before/after refusal table and verdict of a training run's evaluation."""
+    if not doc:
+        return
+    from dpoclin.report import headline, terminal_table
+
+    console.print(terminal_table(doc["tuned"], doc["baseline"], doc["comparison"]))
+    for line in headline(doc["tuned"], doc["baseline"], doc["comparison"]):
+        console.print(line, highlight=False)
 
 
 def _print_heldout(report: dict) -> None:
@@ -202,6 +216,64 @@ def _print_heldout(report: dict) -> None:
     for row in report_rows(report):
         table.add_row(*row)
     console.print(table)
+
+
+@app.command("eval-refusals")
+@guarded
+def eval_refusals_cmd(
+    out: Annotated[Path, typer.Option(help="Output directory: results.jsonl, metrics.json, report.md, report.html, PNG plots.")],
+    model: Annotated[Optional[str], typer.Option(help="Model that answers --prompts: hub id, local path, or a `dpoclin train` run dir.")] = None,
+    prompts: Annotated[Optional[Path], typer.Option(help="Prompts: native JSONL/CSV (id, prompt|messages, label benign|harmful, category), XSTest or MedSafetyBench CSV.")] = None,
+    baseline: Annotated[Optional[str], typer.Option(help="Baseline for before/after: a model (with --model), or a value of the responses file's model column.")] = None,
+    responses: Annotated[Optional[Path], typer.Option(help="Answers already generated (prompt, response, label, optional gold, model, id, category).")] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="Generation length per prompt.")] = 256,
+    batch_size: Annotated[int, typer.Option(help="Prompts per generation batch.")] = 16,
+    sample: Annotated[bool, typer.Option("--sample", help="Sample instead of greedy decoding.")] = False,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (with --sample).")] = 1.0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling (with --sample).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    detector: Annotated[Optional[Path], typer.Option(help="A refusal detector from `dpoclin refusal-detector train` (default: the packaged one).")] = None,
+    dtype: Annotated[str, typer.Option(help="Weight dtype: auto, float32, bfloat16, float16.")] = "auto",
+    prompt_column: Annotated[Optional[str], typer.Option(help="Column holding the prompt, if not `prompt`.")] = None,
+    label_column: Annotated[Optional[str], typer.Option(help="Column holding benign|harmful, if not `label`.")] = None,
+    category_column: Annotated[Optional[str], typer.Option(help="Column holding the category, if not `category`.")] = None,
+    id_column: Annotated[Optional[str], typer.Option(help="Column holding the id, if not `id`.")] = None,
+    trust_remote_code: Annotated[bool, typer.Option(help="Allow model code from the Hub.")] = False,
+) -> None:
+    """Over-refusal of benign prompts and unsafe compliance with harmful ones, with a baseline: deltas and McNemar tests."""
+    from dpoclin.eval_refusals import EvalRequest, evaluate
+    from dpoclin.generation import GenerationSettings
+
+    columns = {"prompt_column": prompt_column, "label_column": label_column, "category_column": category_column, "id_column": id_column}
+    settings = GenerationSettings(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample,
+                                  temperature=temperature, top_p=top_p, seed=seed)
+    doc = evaluate(EvalRequest(out=out, prompts=prompts, model=model, baseline=baseline, responses=responses, settings=settings,
+                               detector=detector, dtype=dtype, trust_remote_code=trust_remote_code,
+                               column_options={k: v for k, v in columns.items() if v is not None}))
+    _print_refusals(doc)
+    console.print(f"Wrote {out}/report.html, report.md, metrics.json, results.jsonl")
+
+
+detector_app = typer.Typer(help="The refusal detector eval-refusals uses.", no_args_is_help=True)
+app.add_typer(detector_app, name="refusal-detector")
+
+
+@detector_app.command("train")
+@guarded
+def refusal_detector_train_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Labelled responses (response, gold) and/or physician exports (refusal labels imply the class).")],
+    out: Annotated[Path, typer.Option(help="The detector file to write (safetensors).")],
+    seed: Annotated[int, typer.Option(help="Seed for the classifier and the cross-validation folds.")] = 0,
+) -> None:
+    """Fit the refusal detector's text classifier on labelled responses; prints counts and cross-validated F1."""
+    from dpoclin.refusal import train_from_files
+
+    report = train_from_files(files, out, seed=seed)
+    counts = ", ".join(f"{k} {v}" for k, v in report["n"].items())
+    console.print(f"Trained on {report['total']} responses ({counts}); skipped {report['skipped'] or 'none'}")
+    if report.get("cv"):
+        console.print(f"Cross-validated refusal F1: {report['cv'].get('f1', float('nan')):.3f}")
+    console.print(f"Wrote {out}")
 
 
 recipes_app = typer.Typer(help="Packaged training recipes for `dpoclin train --recipe NAME`.", no_args_is_help=True)

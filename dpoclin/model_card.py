@@ -34,7 +34,16 @@ def _data_lines(manifest: dict) -> str:
     return "\n".join(lines) or "- (none recorded)"
 
 
-def model_card(recipe: Recipe, manifest: dict, weights, metrics: dict, heldout: dict | None = None) -> str:
+def _refusal_section(doc: dict | None) -> str:
+    if not doc:
+        return "_Not evaluated in this run (eval.enabled false): run `dpoclin eval-refusals --model <this dir> --baseline <base model>`._\n"
+    from dpoclin.report import headline
+
+    lines = [f"- {line}" for line in headline(doc["tuned"], doc["baseline"], doc["comparison"])]
+    return "\n".join(lines) + "\n\nThe full report (tables, intervals, per-category results, plots) is in `eval/report.html` and `eval/report.md`.\n"
+
+
+def model_card(recipe: Recipe, manifest: dict, weights, metrics: dict, heldout: dict | None = None, refusals: dict | None = None) -> str:
     """Markdown for the run directory's README.md."""
     o, p, t = recipe.objective, recipe.peft, recipe.training
     adapter = (f"LoRA r={p.r}, alpha={p.alpha}, dropout={p.dropout}, target `{p.target_modules}`; load it with "
@@ -53,6 +62,8 @@ tags: [dpoclin, dpo, kto, clinical, preference-alignment]
 ## Data
 {_data_lines(manifest)}
 
+## Safety and helpfulness: tuned vs reference on `{recipe.eval.prompts}`
+{_refusal_section(refusals)}
 ## Held-out results (test split: tasks never seen in training)
 {markdown_table(heldout) if heldout else ""}
 Reward accuracy: share of held-out pairs where the tuned model's implicit reward ranks the physicians' choice

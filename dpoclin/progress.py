@@ -75,3 +75,40 @@ class TrainProgress(TrainerCallback):
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+class PhaseProgress:
+    """A bar for one long phase before training (e.g. the reference pass): ``with PhaseProgress(n, "reference") as advance:``.
+
+    On a terminal a rich bar with sequences done and time left; elsewhere one line when the phase ends.
+    ``enabled=False`` (processes other than the main one) shows nothing.
+    """
+
+    def __init__(self, total: int, description: str, unit: str = "sequences", enabled: bool = True, console: Console | None = None):
+        self.total, self.description, self.unit, self.enabled = total, description, unit, enabled
+        self.console = console or Console(stderr=True)
+        self.progress, self.done = None, 0
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        if self.enabled and self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn(self.description), BarColumn(), MofNCompleteColumn(), TextColumn(self.unit),
+                                     TimeElapsedColumn(), TextColumn("<"), TimeRemainingColumn(), console=self.console, transient=True)
+            self.task = self.progress.add_task(self.description, total=self.total)
+            self.progress.start()
+        return self.advance
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None:
+            self.progress.advance(self.task, n)
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+        if self.enabled and exc[0] is None:
+            took = _clock(time.monotonic() - self.started)
+            line = f"{self.done:,} {self.unit} in {took}" if self.done else f"nothing to compute (cached), {took}"
+            self.console.print(f"{self.description}: {line}", highlight=False)

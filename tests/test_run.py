@@ -19,7 +19,7 @@ from dpoclin.build import file_sha256
 from dpoclin.cli import app
 
 TINY = ["--set", "model.max_length=64", "--set", "training.per_device_batch_size=2", "--set", "training.logging_steps=1",
-        "--set", "eval.enabled=false", "--set", "peft.r=4", "--set", "peft.alpha=8"]
+        "--set", "eval.enabled=false", "--set", "peft.r=4", "--set", "peft.alpha=8", "--set", "training.save_steps=0"]
 
 
 @pytest.fixture(autouse=True)
@@ -149,3 +149,69 @@ def test_two_cpu_processes_train_with_the_single_process_step_count(tiny_model_d
     assert steps == [1, 2, 3]  # one log line per step: only the main process writes metrics.jsonl
     assert all(d["kl"] >= 0 for d in log_lines(two) if "kl" in d)
     assert (two / "adapter_model.safetensors").is_file() and json.loads((two / "env.json").read_text())["processes"] == 2
+
+
+def recipe_with(name, data_dir, *overrides):
+    from dpoclin.recipe import apply_overrides, load_recipe
+
+    return apply_overrides(load_recipe(name), [f"data.path={data_dir}", *overrides])
+
+
+def test_an_empty_side_of_the_data_is_an_error_naming_the_fix(tiny_data_dir):
+    from dpoclin.errors import DpoclinError
+    from dpoclin.run import check_data
+
+    (tiny_data_dir / "kto.jsonl").write_text("")
+    with pytest.raises(DpoclinError, match=r"kto\.jsonl: no KTO examples with split 'train'.*use recipe dpo or kto"):
+        check_data(recipe_with("kto-dpo", tiny_data_dir), tiny_data_dir)
+    assert check_data(recipe_with("kto-dpo", tiny_data_dir, "objective.w_kto=0"), tiny_data_dir) == []  # the term is off
+    assert check_data(recipe_with("dpo", tiny_data_dir), tiny_data_dir) == []
+    with pytest.raises(DpoclinError, match=r"no pairs with split 'validation'.*check data.train_split"):
+        check_data(recipe_with("dpo", tiny_data_dir, "data.train_split=validation"), tiny_data_dir)
+
+
+def test_kto_weights_outside_the_papers_band_are_a_warning_with_the_data_values(tiny_data_dir):
+    from dpoclin.run import check_data
+
+    # train split: 12 desirable ('a' and 'c' per task) / 6 undesirable = raw ratio 2.0
+    set_weights = lambda d, u: recipe_with("kto", tiny_data_dir, f"objective.desirable_weight={d}", f"objective.undesirable_weight={u}")  # noqa: E731
+    [warning] = check_data(set_weights(1.0, 1.0), tiny_data_dir)
+    assert "= 2.00 on 12 desirable / 6 undesirable" in warning and "desirable_weight=1, undesirable_weight=1.5" in warning
+    assert check_data(set_weights(1.0, 1.6), tiny_data_dir) == []  # 12 / (1.6 * 6) = 1.25: inside [1, 4/3]
+    assert check_data(recipe_with("kto", tiny_data_dir), tiny_data_dir) == []  # null: derived from the data, in band
+
+
+def test_one_kto_class_only_is_a_warning(tiny_data_dir):
+    from dpoclin.run import check_data
+
+    rows = [json.loads(line) for line in (tiny_data_dir / "kto.jsonl").read_text().splitlines()]
+    (tiny_data_dir / "kto.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows if r["label"]))
+    [warning] = check_data(recipe_with("kto", tiny_data_dir), tiny_data_dir)
+    assert "only desirable KTO examples" in warning
+
+
+def test_training_ends_with_the_refusal_evaluation_of_tuned_vs_reference(tiny_model_dir, tiny_data_dir, tmp_path):
+    prompts = tmp_path / "prompts.jsonl"
+    source = Path(__file__).resolve().parents[1] / "data_samples" / "eval_prompts.jsonl"
+    lines = source.read_text().splitlines(keepends=True)
+    prompts.write_text("".join(lines[:3] + lines[-3:]))  # 3 benign, 3 harmful
+    out = tmp_path / "run"
+    args = train_args(tiny_model_dir, tiny_data_dir, out, "--max-steps", "2", "--set", "eval.enabled=true",
+                      "--set", f"eval.prompts={prompts}", "--set", "eval.max_new_tokens=4")
+    result = invoke(args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "eval" / "metrics.json").read_text())
+    assert doc["tuned"]["overall"]["n_benign"] == 3 and doc["tuned"]["overall"]["n_harmful"] == 3
+    assert doc["comparison"] is not None and doc["meta"]["baseline_model"].endswith("(reference)")
+    rows = [json.loads(line) for line in (out / "eval" / "results.jsonl").read_text().splitlines()]
+    assert sorted({r["role"] for r in rows}) == ["baseline", "tuned"] and len(rows) == 12
+    assert (out / "eval" / "report.html").is_file() and "Safety and helpfulness" in (out / "README.md").read_text()
+    assert "refusals" not in json.loads((out / "heldout_metrics.json").read_text())
+    assert "Safety–helpfulness" in result.output or "unsafe" in result.output.lower()
+
+    missing = invoke(train_args(tiny_model_dir, tiny_data_dir, tmp_path / "r2", "--set", "eval.enabled=true",
+                                "--set", "eval.prompts=nope.jsonl"))
+    assert missing.exit_code == 2 and "nope.jsonl: no such file (eval.prompts" in missing.output and "--no-eval" in missing.output
+    skipped = invoke(train_args(tiny_model_dir, tiny_data_dir, tmp_path / "r3", "--max-steps", "1", "--set", "eval.enabled=true",
+                                "--set", "eval.prompts=nope.jsonl", "--no-eval"))
+    assert skipped.exit_code == 0 and not (tmp_path / "r3" / "eval").exists()

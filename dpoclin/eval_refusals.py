@@ -1,0 +1,181 @@
+"""``dpoclin eval-refusals``: over-refusal of benign clinical prompts and unsafe compliance with harmful ones.
+
+Generate mode: ``--model`` (hub id, local path, or a ``dpoclin train`` run dir) answers ``--prompts``
+(native JSONL/CSV, XSTest, MedSafetyBench; ``eval_inputs.py``); ``--baseline MODEL`` answers the same
+prompts for the before/after comparison. Responses mode: ``--responses FILE`` holds answers already
+generated (deployment logs, other systems, human-labelled sets); a file with a ``model`` column holding
+two models is split by it and ``--baseline`` names the baseline's value.
+
+Each response is classified by the refusal detector (``refusal.py``), the rates get Wilson intervals
+(``metrics.py``), tuned and baseline are compared with McNemar's paired test, and ``--out`` receives
+``results.jsonl`` (a row per prompt and model), ``metrics.json`` and the report (``report.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dpoclin.errors import DpoclinError
+from dpoclin.eval_inputs import EvalPrompt, EvalResponse
+from dpoclin.generation import GenerationSettings
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    """What to evaluate; exactly one of ``model`` (with ``prompts``) and ``responses``."""
+
+    out: Path
+    prompts: Path | None = None
+    model: str | None = None
+    baseline: str | None = None
+    responses: Path | None = None
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+    detector: Path | None = None  # None: the packaged default detector
+    dtype: str = "auto"
+    trust_remote_code: bool = False
+    column_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Answers:
+    """One model's responses to the evaluation prompts."""
+
+    role: str  # "tuned" or "baseline"
+    model: str
+    items: list[EvalPrompt]
+    responses: list[str]
+    gold: list[str | None] = field(default_factory=list)
+
+
+def check_request(req: EvalRequest) -> None:
+    if (req.model is None) == (req.responses is None):
+        raise DpoclinError("give either --model (with --prompts) to generate responses, or --responses FILE with answers already generated")
+    if req.model is not None and req.prompts is None:
+        raise DpoclinError("--model needs --prompts FILE: the benign and harmful prompts to answer")
+    if req.responses is not None and req.prompts is not None:
+        raise DpoclinError("--responses already holds the prompts: drop --prompts")
+
+
+# -- generate mode ---------------------------------------------------------------------------
+def generate_answers(model, tokenizer, fingerprint: str, prompts: Sequence[EvalPrompt], settings: GenerationSettings,
+                     description: str) -> list[str]:
+    """Responses of an already loaded model, through the on-disk response cache (resumes an interrupted run)."""
+    from dpoclin.generation import ResponseCache, generate, progress_bar
+
+    cache = ResponseCache(fingerprint, settings)
+    with progress_bar(len(prompts), description=description) as bar:
+        return generate(model, tokenizer, prompts, settings, cache=cache, progress=bar)
+
+
+def answers_of(name: str, role: str, prompts: list[EvalPrompt], req: EvalRequest) -> Answers:
+    """Load ``name``, answer every prompt, free the model."""
+    from dpoclin.generation import generation_fingerprint, load_for_generation
+
+    fingerprint = generation_fingerprint(name, dtype=req.dtype)
+    model, tokenizer = load_for_generation(name, dtype=req.dtype, trust_remote_code=req.trust_remote_code)
+    responses = generate_answers(model, tokenizer, fingerprint, prompts, req.settings, f"{role}: generating")
+    del model
+    return Answers(role, name, prompts, responses)
+
+
+# -- responses mode --------------------------------------------------------------------------
+def split_by_model(path: Path, rows: list[EvalResponse], baseline: str | None) -> list[Answers]:
+    """The tuned (and baseline) answers of a responses file, by its ``model`` column."""
+    models = list(dict.fromkeys(r.model or "responses" for r in rows))
+    if baseline is not None and baseline not in models:
+        raise DpoclinError(f"{path}: --baseline {baseline!r} is not a value of the model column (found: {', '.join(models)})")
+    if len(models) > 2 or (len(models) == 2 and baseline is None):
+        raise DpoclinError(f"{path}: responses of {len(models)} models ({', '.join(models)}): name the baseline with "
+                           "--baseline MODEL (two models at most, compared prompt by prompt)")
+    if baseline is not None and len(models) == 1:
+        raise DpoclinError(f"{path}: only model {baseline!r} is in the file, so nothing is compared with it: drop --baseline")
+    order = [m for m in models if m != baseline] + ([baseline] if baseline else [])
+    groups = []
+    for role, name in zip(("tuned", "baseline"), order):
+        mine = [r for r in rows if (r.model or "responses") == name]
+        groups.append(Answers(role, name, mine, [r.response for r in mine], [r.gold for r in mine]))
+    return groups
+
+
+# -- classification, metrics, outputs ----------------------------------------------------------
+def result_rows(answers: Answers, detections) -> list[dict]:
+    """``results.jsonl`` rows: the prompt, the response, its class and score."""
+    gold = answers.gold or [None] * len(answers.items)
+    return [{"id": item.id, "role": answers.role, "model": answers.model, "prompt": item.prompt, "label": item.label,
+             "category": item.category, "response": text, "class": det.label, "cls": det.label, "score": round(det.score, 4),
+             "disclaimer": det.disclaimer, **({"gold": g} if g is not None else {})}
+            for item, text, det, g in zip(answers.items, answers.responses, detections, gold)]
+
+
+def detector_of(path: Path | None):
+    from dpoclin.refusal import RefusalDetector, default_detector
+
+    return default_detector() if path is None else RefusalDetector.load(path)
+
+
+def summarise(groups: list[Answers], detector) -> tuple[list[dict], dict]:
+    """All result rows, and the metrics document (per model, the comparison, the detector vs gold)."""
+    from dpoclin.metrics import compare, refusal_metrics
+    from dpoclin.refusal import detection_scores
+
+    rows = {a.role: result_rows(a, detector.detect(a.responses)) for a in groups}
+    doc = {"tuned": refusal_metrics(rows["tuned"]), "baseline": None, "comparison": None, "detector": None,
+           "models": {a.role: a.model for a in groups}}
+    if "baseline" in rows:
+        doc["baseline"] = refusal_metrics(rows["baseline"])
+        doc["comparison"] = compare(rows["baseline"], rows["tuned"])
+    labelled = [r for rs in rows.values() for r in rs if "gold" in r]
+    if labelled:
+        doc["detector"] = detection_scores([r["gold"] for r in labelled], [r["class"] for r in labelled])
+    return [{k: v for k, v in r.items() if k != "cls"} for rs in rows.values() for r in rs], doc
+
+
+def write_outputs(out: Path, rows: list[dict], doc: dict, meta: dict) -> dict[str, Path]:
+    """results.jsonl, metrics.json and the report, each written whole or not at all."""
+    from dpoclin.report import write_atomically, write_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    results = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    metrics = (json.dumps({**doc, "meta": meta}, indent=2, allow_nan=False) + "\n").encode()
+    write_atomically({out / "results.jsonl": results, out / "metrics.json": metrics})
+    paths = write_report(out, tuned=doc["tuned"], baseline=doc["baseline"], comparison=doc["comparison"],
+                         detector=doc["detector"], meta=meta)
+    return {"results.jsonl": out / "results.jsonl", "metrics.json": out / "metrics.json", **paths}
+
+
+def meta_of(req: EvalRequest, groups: list[Answers], source: Path, detector) -> dict:
+    from dpoclin import __version__
+    from dpoclin.models import file_sha256
+
+    names = {a.role: a.model for a in groups}
+    return {"model": names["tuned"], "baseline_model": names.get("baseline"), "prompts": str(source),
+            "prompts_sha256": file_sha256(source), "n_prompts": len(groups[0].items),
+            "generation": req.settings.key() if req.model is not None else "pre-generated (--responses)",
+            "detector": str(req.detector) if req.detector else "dpoclin default (packaged)",
+            "detector_info": getattr(detector, "info", {}), "dpoclin_version": __version__,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def evaluate(req: EvalRequest) -> dict:
+    """Run the evaluation; returns the metrics document (also in ``out/metrics.json``) with ``files``."""
+    from dpoclin.eval_inputs import read_prompts, read_responses
+
+    check_request(req)
+    detector = detector_of(req.detector)  # fail on a bad detector file before any generation
+    if req.responses is not None:
+        source = req.responses
+        groups = split_by_model(source, read_responses(source, **req.column_options), req.baseline)
+    else:
+        source = req.prompts
+        prompts = read_prompts(source, **req.column_options)
+        groups = [answers_of(req.model, "tuned", prompts, req)]
+        if req.baseline is not None:
+            groups.append(answers_of(req.baseline, "baseline", prompts, req))
+    rows, doc = summarise(groups, detector)
+    meta = meta_of(req, groups, source, detector)
+    doc["files"] = {name: str(path) for name, path in write_outputs(req.out, rows, doc, meta).items()}
+    return doc
