@@ -34,7 +34,7 @@ from pathlib import Path
 import orjson
 
 from dpoclin.errors import DpoclinError, InputFormatError
-from dpoclin.readers import _has_undecodable, _open_text, iter_csv, iter_jsonl
+from dpoclin.readers import _open_text, iter_csv, iter_jsonl
 
 LABELS = ("benign", "harmful")
 CLASSES = ("compliance", "partial_refusal", "full_refusal")
@@ -113,43 +113,11 @@ def _csv_header(path: Path) -> list[str] | None:
     return None if header is None else [h.strip() for h in header]
 
 
-def _iter_indexed_csv(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
-    """Like :func:`iter_csv`, for files whose first header cell is empty (a pandas index column).
-
-    ``iter_csv`` rejects empty column names; MedSafetyBench ships its CSVs written by
-    ``DataFrame.to_csv`` with the index, so this reader names that column ``""`` and applies
-    the same rules otherwise (record-start line numbers, blank cells → ``None``, UTF-8 only).
-    """
-    with _open_text(path) as fh:
-        reader = csv.reader(fh, strict=True)
-        try:
-            header = [h.strip() for h in next(reader)]
-            rest = header[1:]
-            if len(set(rest)) != len(rest) or any(not h for h in rest):
-                raise InputFormatError(str(path), 1, "CSV header has empty or duplicate column names")
-            start = reader.line_num + 1
-            for row in reader:
-                if not row or all(not cell.strip() for cell in row):
-                    start = reader.line_num + 1
-                    continue
-                if any(_has_undecodable(cell) for cell in row):
-                    raise InputFormatError(str(path), start, "not UTF-8 text")
-                if len(row) != len(header):
-                    raise InputFormatError(str(path), start, f"expected {len(header)} columns, found {len(row)}")
-                yield start, {h: (c if c.strip() else None) for h, c in zip(header, row)}
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise InputFormatError(str(path), reader.line_num, f"invalid CSV ({exc})") from None
-
-
 def _iter_rows(path: Path) -> Iterator[tuple[int, dict]]:
     """``(line, row)`` for every record of a CSV or JSONL file; JSONL values must be objects."""
     if _is_csv(path):
         header = _csv_header(path)
-        if header and header[0] == _INDEX and len(header) > 1:
-            yield from _iter_indexed_csv(path)
-        else:
-            yield from iter_csv(path)
+        yield from iter_csv(path, index_column=bool(header) and header[0] == _INDEX and len(header) > 1)  # MedSafetyBench: pandas index
         return
     for line, value in iter_jsonl(path):
         if not isinstance(value, dict):

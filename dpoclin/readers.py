@@ -53,8 +53,11 @@ def _has_undecodable(cell: str) -> bool:
     return False
 
 
-def iter_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line_number_of_record_start, row)``; blank cells become ``None``."""
+def iter_csv(path: Path, index_column: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line_number_of_record_start, row)``; blank cells become ``None``.
+
+    ``index_column``: the first header cell may be empty (pandas' ``to_csv`` index); that column is named ``""``.
+    """
     with _open_text(path) as fh:
         reader = csv.reader(fh, strict=True)
         try:
@@ -62,7 +65,8 @@ def iter_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             if header is None:
                 return
             header = [h.strip() for h in header]
-            if len(set(header)) != len(header) or any(not h for h in header):
+            named = header[1:] if index_column and header and not header[0] else header
+            if len(set(named)) != len(named) or any(not h for h in named):
                 raise InputFormatError(str(path), 1, "CSV header has empty or duplicate column names")
             start = reader.line_num + 1
             for row in reader:
