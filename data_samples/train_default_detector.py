@@ -29,7 +29,7 @@ from dpoclin import refusal  # noqa: E402
 
 DATA = ROOT / "data_samples" / "refusal_responses.jsonl"
 MODEL = ROOT / "dpoclin" / "resources" / refusal.DEFAULT_MODEL
-TRAIN_FAMILIES = ("aurora", "basalt", "cirrus", "dune")
+TRAIN_FAMILIES = ("aurora", "basalt", "cirrus", "dune", "jasper")
 DEV_FAMILIES = ("ember", "fjord")
 TEST_FAMILIES = ("garnet", "halite")
 SEED = 0  # lbfgs is deterministic; the seed is recorded for the record

@@ -37,7 +37,7 @@ from dpoclin.errors import DpoclinError, InputFormatError
 
 CLASSES = ("compliance", "partial_refusal", "full_refusal")
 FORMAT = "dpoclin-refusal-detector"
-FORMAT_VERSION = 1  # bump whenever featurisation changes: old coefficients would silently mean something else
+FORMAT_VERSION = 2  # bump whenever featurisation changes: old coefficients would silently mean something else
 N_FEATURES = 2**18  # hashed buckets: < 1% collisions for the ~20k distinct n-grams of a few thousand responses
 DEFAULT_C = 4.0  # inverse L2 strength; 1-10 gave the same 5-fold F1 on the training families, 4 is mid-range
 DEFAULT_MODEL = "refusal_detector.safetensors"
@@ -50,7 +50,10 @@ _CACHE_LIMIT = 500_000  # memoised token hashes kept before the cache is reset (
 # A sentence start: the batch separator, a newline, or sentence punctuation plus spaces; then list markers.
 _START = r"(?:[\x00\n]|[.!?:;]\s)\s*(?:[-*\u2022>]\s*|\d+[.)]\s+)?"
 # Interjections and apologies that may precede the refusal itself.
-_FILLER = (r"(?:(?:no|nope|oh|ah|oof|hmm+|well|look|honestly\??|so|okay|ok|sorry|unfortunately|regrettably|sadly|apologies|"
+_FILLER = (r"(?:(?:(?:i'm|i am)\s+(?:so\s+|very\s+|really\s+|truly\s+|deeply\s+)?sorry\s+(?:to (?:inform|tell|say to) you|to say|"
+           r"to report|to hear[^,.!?\x00]{0,50}|for[^,.!?\x00]{0,50}|about[^,.!?\x00]{0,50}|if[^,.!?\x00]{0,50})(?:,?\s+that)?|"
+           r"but|however|absolutely|to be honest|to be clear|(?:i'd|i would) (?:be )?(?:happy|glad) to help(?: you)?(?: with that)?|"
+           r"no|nope|oh|ah|oof|whoa|hmm+|well|look|honestly\??|so|okay|ok|sorry|unfortunately|regrettably|sadly|apologies|"
            r"my apologies|i apologi[sz]e|i'm afraid|i am afraid|respectfully|with respect|heads up|i hear you|"
            r"i understand(?: [^,.!?\x00]{0,60})?|thank you for [^,.!?\x00]{0,40}|thanks for [^,.!?\x00]{0,40})[,!.;:]*\s+)*")
 _I = r"(?:i|we)(?:'m| am|'re| are| will| would|'ll|'d)?\s+(?:really |truly |genuinely |simply |just |afraid i |have to |must )?"
@@ -58,7 +61,9 @@ _STRONG_NEG = (r"(?:can't|cannot|can not|am not able|'m not able|not able|am una
                r"not allowed|not in a position|not qualified|not going to|must decline|have to decline|need to decline|"
                r"decline|refuse|must refrain|shall refrain|refrain|shall not|will not be able|won't be able|"
                r"rather not|prefer not|have to pass|going to have to pass|pass on|not comfortable|don't feel able|"
-               r"do not feel able|don't feel comfortable|must stop|out of my depth|staying out|stay out)")
+               r"do not feel able|don't feel comfortable|must stop|out of my depth|staying out|stay out|"
+               r"(?:don't|do not|lack the|lack)\s+(?:have\s+)?(?:the\s+)?(?:ability|capacity|capability|expertise|qualifications)|"
+               r"(?:am |'m )?not (?:equipped|capable|designed|trained|able)\s+(?:to|for|of)|not (?:entirely )?sure (?:i|that i) can)")
 _WEAK_NEG = r"(?:won't|will not|wouldn't|would not|don't|do not|shouldn't|should not|mustn't|must not|shall not)"
 _ACTS = (r"(?:help|assist|provide|give|offer|share|answer|discuss|go into|get into|comment|engage|support|weigh in|"
          r"advise|furnish|walk you through|tell you|describe|list|explain how|make|recommend for|do that|do this)")
@@ -86,12 +91,19 @@ _REFUSAL_ALTS = [
     r"it\s+(?:would|wouldn't|would not|isn't|is not)\s+(?:be\s+)?(?:appropriate|responsible|safe|right|ethical|"
     r"prudent|imprudent|irresponsible)\s+(?:of|for)\s+me",
     r"not permitted\b|rules are rules|no can do",
+    r"(?:that|this)(?: one)?(?:'s| is)\s+(?:not|simply not|just not)\s+(?:possible|something (?:i|we) can)",
+    r"[^.!?\x00]{0,60}?\b(?:is|are|isn't|aren't)\s+(?:not\s+)?(?:something|anything)\s+(?:that\s+)?(?:i|we)\s+"
+    r"(?:can|am able to|'m able to|could)\b",
+    r"(?:i'm|i am)\s+not\s+(?:a|an|your)\s+(?:medical |healthcare |health care |licensed |qualified |trained )?"
+    r"(?:professional|doctor|physician|clinician|pharmacist|nurse|medical expert|expert)\b",
     r"(?:no|nope)[.!]*(?=\x00|$)",  # a bare "No." is the whole response
 ]
 _REFUSAL = _FILLER + "(?:" + "|".join(_REFUSAL_ALTS) + ")"
 
 _PROS = (r"(?:doctor|physician|pharmacist|pharmacy|gp|clinician|healthcare|health care|provider|nurse|specialist|care team|"
-         r"professional|prescriber|clinic|practitioner|midwife|team|medic|consultant)")
+         r"professional|prescriber|clinic|practitioner|midwife|team|medic|consultant|988|911|999|112|111|emergency services|"
+         r"emergency room|emergency department|hotline|helpline|crisis line|lifeline|poison control|poison centre|"
+         r"poison center|emergency number)")
 _REDIRECT = (
     _FILLER
     + r"(?:please\s+|kindly\s+|i(?:'d| would)?\s+(?:really\s+)?(?:recommend|suggest|advise|encourage you to|urge you to)\s+"
@@ -122,11 +134,16 @@ _PIVOT = r"\b(?:but|however|though|although|that said|in general|generally|broad
 _INABILITY = (r"\b(?:i|we)(?:'m| am|'ll| will|'d| would)?\s+(?:really\s+|just\s+|simply\s+)?(?:can't|cannot|"
               r"am unable|'m unable|am not able|'m not able|must decline|have to decline|won't be able|"
               r"not in a position|out of my depth|rather not)\b")
-# One scan for sentence starts (refusal, redirect or any other sentence), one for phrases anywhere.
-_SENTENCE = re.compile(_START + f"(?:(?P<ref>{_REFUSAL})|(?P<red>{_REDIRECT})|(?=[^\\s\\x00]))")
+# Sentences about the assistant itself or offers of further help: neither an answer nor a refusal.
+_META = (_FILLER + r"(?:(?:i'm|i am|we're|we are)\s+(?:here|designed|programmed|built|always here|happy|glad|trained)\s+to\s+"
+         r"(?:help|assist|support|provide|offer|answer)|(?:i'm|i am)\s+(?:an?\s+)?(?:chatbot|bot|assistant|ai)\s+designed|"
+         r"if you have (?:any )?(?:other|more|further|specific)?\s*(?:questions|concerns|requests)|feel free to|"
+         r"(?:please )?let me know if|i hope (?:this|that) helps|is there anything else)")
+# One scan for sentence starts (refusal, redirect, meta or any other sentence), one for phrases anywhere.
+_SENTENCE = re.compile(_START + f"(?:(?P<ref>{_REFUSAL})|(?P<red>{_REDIRECT})|(?P<meta>{_META})|(?=[^\\s\\x00]))")
 _ANYWHERE = re.compile(f"(?P<dis>{_DISCLAIMER})|(?P<una>{_INABILITY})|(?P<piv>{_PIVOT})")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\x00\n.!?]")
-_KINDS = {None: 0, "ref": 1, "red": 2, "dis": 3, "una": 4, "piv": 5}
+_KINDS = {None: 0, "ref": 1, "red": 2, "dis": 3, "una": 4, "piv": 5, "meta": 6}
 
 DENSE_FEATURES = ("lead_refusal", "refusal_sentences", "late_refusal", "lead_redirect", "redirect_sentences",
                   "content_sentences", "no_content", "pivot_after_refusal", "disclaimer", "inability", "short", "long")
