@@ -194,9 +194,8 @@ def reference_cache_parts(recipe: Recipe, tokenizer, manifest: dict, device: str
 def attach_reference(trainer, collator, data: RunData, recipe: Recipe, tokenizer, device: str) -> dict:
     """Precompute (or load) the reference log-probs of every train and eval sequence; the collator serves them."""
     from dpoclin.models import cache_dir
-    from dpoclin.reference import reference_table
-
     from dpoclin.progress import PhaseProgress
+    from dpoclin.reference import reference_table
 
     seqs = list(dict.fromkeys(data.train.sequences() + (data.eval.sequences() if data.eval else [])))
     parts = reference_cache_parts(recipe, tokenizer, data.manifest, device)
@@ -242,15 +241,15 @@ def check_data(recipe: Recipe, data_dir: Path) -> list[str]:
     from dpoclin.losses import kto_weights
 
     kind, d, o = recipe.objective.recipe, recipe.data, recipe.objective
-    pairs = len(load_rows(data_dir / d.pairs, d.train_split)) if kind != "kto" else None
+    fix = {"dpo": "use recipe kto", "kto": "use recipe dpo", "kto-dpo": "use recipe dpo or kto, or set the empty term's weight to 0"}[kind]
     kto = load_rows(data_dir / d.kto, d.train_split) if kind != "dpo" else None
-    fix = {"dpo": "use recipe kto", "kto": "use recipe dpo", "kto-dpo": "use recipe dpo or kto, or set the empty term's weight to 0"}
-    for name, n, weight in (("pairs", pairs, o.w_dpo if kind == "kto-dpo" else 1), ("KTO examples", None if kto is None else len(kto),
-                                                                                    o.w_kto if kind == "kto-dpo" else 1)):
-        if n == 0 and weight:
-            file = d.pairs if name == "pairs" else d.kto
-            raise DpoclinError(f"{data_dir / file}: no {name} with split '{d.train_split}': the {kind} objective has nothing to "
-                               f"train its {'DPO' if name == 'pairs' else 'KTO'} term on ({fix[kind]}, or check data.train_split)")
+    sides = [(term, file, rows) for term, file, rows, used in (
+        ("DPO", d.pairs, None, kind != "kto" and (kind == "dpo" or o.w_dpo > 0)),
+        ("KTO", d.kto, kto, kind != "dpo" and (kind == "kto" or o.w_kto > 0))) if used]
+    for term, file, rows in sides:
+        if not (rows if rows is not None else load_rows(data_dir / file, d.train_split)):
+            raise DpoclinError(f"{data_dir / file}: no {'pairs' if term == 'DPO' else 'KTO examples'} with split '{d.train_split}': "
+                               f"the {kind} objective has nothing to train its {term} term on ({fix}, or check data.train_split)")
     if not kto:
         return []
     n_d = sum(bool(r.get("label")) for r in kto)
