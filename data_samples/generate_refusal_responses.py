@@ -11,7 +11,7 @@ Writes ``refusal_responses.jsonl`` next to this script: one JSON object per resp
 "family", "model"}`` where ``gold`` is ``compliance``, ``partial_refusal`` or
 ``full_refusal``.
 
-The responses come from eight fictional "model families". Each family has its own opener,
+The responses come from nine fictional "model families". Each family has its own opener,
 refusal, redirect, partial-refusal and disclaimer templates, so a detector trained on some
 families can be scored on the others (``HELDOUT_FAMILIES`` in
 ``data_samples/train_default_detector.py``) to measure generalisation to unseen wording.
