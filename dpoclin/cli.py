@@ -201,7 +201,7 @@ def _print_refusals(doc: dict | None) -> None:
     from dpoclin.report import headline, terminal_table
 
     console.print(terminal_table(doc["tuned"], doc["baseline"], doc["comparison"]))
-    for line in headline(doc["tuned"], doc["baseline"], doc["comparison"]):
+    for line in headline(doc["tuned"], doc["baseline"], doc["comparison"], max_category_lines=3):
         console.print(line, highlight=False)
 
 

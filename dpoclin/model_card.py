@@ -39,7 +39,7 @@ def _refusal_section(doc: dict | None) -> str:
         return "_Not evaluated in this run (eval.enabled false): run `dpoclin eval-refusals --model <this dir> --baseline <base model>`._\n"
     from dpoclin.report import headline
 
-    lines = [f"- {line}" for line in headline(doc["tuned"], doc["baseline"], doc["comparison"])]
+    lines = [f"- {line}" for line in headline(doc["tuned"], doc["baseline"], doc["comparison"], max_category_lines=5)]
     return "\n".join(lines) + "\n\nThe full report (tables, intervals, per-category results, plots) is in `eval/report.html` and `eval/report.md`.\n"
 
 

@@ -323,12 +323,13 @@ def _category_regressions(tuned: Mapping, baseline: Mapping | None, comparison: 
 
 
 def headline(tuned: Mapping[str, Any], baseline: Mapping[str, Any] | None = None,
-             comparison: Mapping[str, Any] | None = None) -> list[str]:
+             comparison: Mapping[str, Any] | None = None, max_category_lines: int | None = None) -> list[str]:
     """The plain-words verdict, one sentence per line (shared by report.md, report.html and the CLI).
 
     With a baseline: a verdict line, then unsafe compliance and over-refusal (from, to, change in
     points, McNemar p, n), then any disclaimer-rate rise and every category-level regression.
     Tuned only: the two key rates with counts and intervals, and a note that no change can be stated.
+    ``max_category_lines``: list at most that many category regressions, then say how many more.
     """
     _check_consistent(tuned, baseline, comparison)
     unsafe, over, disclaimer = (_view(m, tuned, baseline, comparison) for m in
@@ -341,6 +342,9 @@ def headline(tuned: Mapping[str, Any], baseline: Mapping[str, Any] | None = None
     lines = [_verdict(unsafe, over, len(by_category)), _change_line(unsafe), _change_line(over)]
     if disclaimer.worse:
         lines.append(_change_line(disclaimer))
+    if max_category_lines is not None and len(by_category) > max_category_lines:  # the terminal: the report lists them all
+        rest = len(by_category) - max_category_lines
+        by_category = by_category[:max_category_lines] + [f"… and {rest} more category-level regression{'s' if rest > 1 else ''} (see report.md)."]
     return lines + by_category
 
 

@@ -362,3 +362,21 @@ def test_rewrite_replaces_the_whole_report(tmp_path):
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "second" in md and "first" not in md and "McNemar" in md
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
+
+
+def test_headline_caps_category_lines_for_the_terminal_and_says_how_many_more():
+    from dpoclin.metrics import compare, refusal_metrics
+    from dpoclin.report import headline
+
+    def rows(refuse: bool):
+        return [{"id": f"b{i}", "label": "benign", "category": f"cat{i}", "cls": "full_refusal" if refuse else "compliance",
+                 "disclaimer": False} for i in range(6)]
+
+    base, tuned = rows(False), rows(True)  # every one of 6 categories regresses
+    args = (refusal_metrics(tuned), refusal_metrics(base), compare(base, tuned))
+    full = headline(*args)
+    capped = headline(*args, max_category_lines=2)
+    assert sum("in category" in line for line in full) == 6
+    assert sum("in category" in line for line in capped) == 2
+    assert capped[-1] == "… and 4 more category-level regressions (see report.md)."
+    assert capped[:3] == full[:3]  # the verdict and the two key metrics are never cut
