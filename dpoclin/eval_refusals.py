@@ -106,7 +106,7 @@ def result_rows(answers: Answers, detections) -> list[dict]:
     """``results.jsonl`` rows: the prompt, the response, its class and score."""
     gold = answers.gold or [None] * len(answers.items)
     return [{"id": item.id, "role": answers.role, "model": answers.model, "prompt": item.prompt, "label": item.label,
-             "category": item.category, "response": text, "class": det.label, "cls": det.label, "score": round(det.score, 4),
+             "category": item.category, "response": text, "class": det.label, "score": round(det.score, 4),
              "disclaimer": det.disclaimer, **({"gold": g} if g is not None else {})}
             for item, text, det, g in zip(answers.items, answers.responses, detections, gold)]
 
@@ -123,15 +123,16 @@ def summarise(groups: list[Answers], detector) -> tuple[list[dict], dict]:
     from dpoclin.refusal import detection_scores
 
     rows = {a.role: result_rows(a, detector.detect(a.responses)) for a in groups}
-    doc = {"tuned": refusal_metrics(rows["tuned"]), "baseline": None, "comparison": None, "detector": None,
+    scored = {role: [{**r, "cls": r["class"]} for r in rs] for role, rs in rows.items()}  # metrics.py names the class `cls`
+    doc = {"tuned": refusal_metrics(scored["tuned"]), "baseline": None, "comparison": None, "detector": None,
            "models": {a.role: a.model for a in groups}}
     if "baseline" in rows:
-        doc["baseline"] = refusal_metrics(rows["baseline"])
-        doc["comparison"] = compare(rows["baseline"], rows["tuned"])
+        doc["baseline"] = refusal_metrics(scored["baseline"])
+        doc["comparison"] = compare(scored["baseline"], scored["tuned"])
     labelled = [r for rs in rows.values() for r in rs if "gold" in r]
     if labelled:
         doc["detector"] = detection_scores([r["gold"] for r in labelled], [r["class"] for r in labelled])
-    return [{k: v for k, v in r.items() if k != "cls"} for rs in rows.values() for r in rs], doc
+    return [r for rs in rows.values() for r in rs], doc
 
 
 def write_outputs(out: Path, rows: list[dict], doc: dict, meta: dict) -> dict[str, Path]:

@@ -75,26 +75,34 @@ def tiny_rows(n_train=6, n_test=2):
     return pairs, kto
 
 
+def save_tiny_llama(out, tokenizer, **config) -> None:
+    """A seeded 2-layer, 64-wide Llama with ``tokenizer`` saved as safetensors in ``out``; ``config`` overrides
+    LlamaConfig fields (e.g. untied embeddings and a larger init for a model whose answers differ by prompt)."""
+    import torch
+    import transformers
+
+    config = transformers.LlamaConfig(**{
+        "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 4, "max_position_embeddings": 512, "tie_word_embeddings": True,
+        "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id, **config})
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = transformers.LlamaForCausalLM(config)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A seeded 2-layer, 64-wide Llama with the default model's tokenizer, saved as safetensors."""
-    import torch
     import transformers
 
     from dpoclin import models
 
     gguf = models.default_gguf_path()
     tokenizer = transformers.AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=4, max_position_embeddings=512, tie_word_embeddings=True,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = transformers.LlamaForCausalLM(config)
     out = tmp_path_factory.mktemp("tiny-llama")
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
+    save_tiny_llama(out, tokenizer)
     return out
 
 

@@ -16,6 +16,8 @@ import pytest
 import torch
 import transformers
 
+from conftest import save_tiny_llama
+
 from dpoclin import generation as gen
 from dpoclin.errors import DpoclinError
 from dpoclin.eval_inputs import EvalPrompt
@@ -39,16 +41,8 @@ def tokenizer(tiny_model_dir):
 @pytest.fixture(scope="module")
 def lively_dir(tmp_path_factory, tokenizer):
     """A seeded 2-layer Llama (untied, init 0.1) + the real tokenizer, saved as safetensors."""
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=4, max_position_embeddings=512, tie_word_embeddings=False, initializer_range=0.1,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = transformers.LlamaForCausalLM(config)
     out = tmp_path_factory.mktemp("lively-llama")
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
+    save_tiny_llama(out, tokenizer, tie_word_embeddings=False, initializer_range=0.1)
     return out
 
 
