@@ -3,9 +3,9 @@
 Throughput: ``RefusalDetector.detect`` and ``keyword_baseline`` on the same responses (the
 synthetic ``data_samples/refusal_responses.jsonl`` repeated to ``--n`` responses), median
 of ``--repeat`` timed calls in this process after one warm-up call (the hash cache warm, as
-in a long eval run). F1: refusal (partial or full) vs compliance on the held-out families
-(dev and test, see ``data_samples/train_default_detector.py``) and on the REAL SmolLM2-135M-Instruct
-outputs of ``data_samples/refusal_responses_smollm2.jsonl`` (dev: base model, test: LoRA-tuned model).
+in a long eval run). F1: refusal (partial or full) vs compliance on the two held-out sets of
+``data_samples/train_default_detector.py``: the blind synthetic families and the REAL
+SmolLM2-135M-Instruct outputs of LoRA runs the detector never trained on.
 
 Writes ``benchmarks/results/refusal_detector.md`` and ``.json``. Runs in well under a minute.
 
@@ -73,15 +73,10 @@ def run(n: int, repeat: int) -> dict:
     detector = refusal.default_detector()
     det_s = _timed(detector.detect, texts, repeat)
     kw_s = _timed(refusal.keyword_baseline, texts, repeat)
-    f1 = {name: tdd.evaluate(detector, rows, fams) for name, fams in (("dev", tdd.DEV_FAMILIES), ("test", tdd.TEST_FAMILIES))}
-    real = [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for split in ("dev", "test"):
-        sub = [r for r in real if r["split"] == split]
-        gold, rtexts = [r["gold"] for r in sub], [r["response"] for r in sub]
-        f1[f"real_{split}"] = {"detector": refusal.detection_scores(gold, [d.label for d in detector.detect(rtexts)]),
-                               "keyword": refusal.detection_scores(gold, refusal.keyword_baseline(rtexts))}
+    f1 = {name: tdd.evaluate(detector, held) for name, held in tdd.test_sets().items()}
+    sizes = {name: len(held) for name, held in tdd.test_sets().items()}
     return {"n": n, "repeat": repeat, "mean_chars": sum(map(len, texts)) / n, "detect_s": det_s, "keyword_s": kw_s,
-            "detect_rps": n / det_s, "keyword_rps": n / kw_s,
+            "detect_rps": n / det_s, "keyword_rps": n / kw_s, "sizes": sizes,
             "f1": {k: {tool: {m: v[tool][m] for m in ("precision", "recall", "f1")} for tool in v} for k, v in f1.items()}}
 
 
@@ -104,8 +99,8 @@ def render(res: dict, machine: dict) -> str:
         f"| keyword baseline (`keyword_baseline`) | {res['n']:,} | {res['mean_chars']:.0f} | {res['keyword_s']:.3f} | {kw:,.0f} | 1.0x | |",
         "", "Held-out synthetic families and real SmolLM2 outputs, refusal (partial or full) vs compliance:", "",
         "| data | tool | precision | recall | F1 |", "|---|---|---:|---:|---:|"]
-    names = {"dev": f"synthetic dev ({', '.join(tdd.DEV_FAMILIES)})", "test": f"synthetic test ({', '.join(tdd.TEST_FAMILIES)})",
-             "real_dev": "real dev (SmolLM2-135M-Instruct, 110)", "real_test": "real test (SmolLM2-135M-Instruct + LoRA, 110)"}
+    names = {"blind": f"blind synthetic families (kestrel, lumen, marlin, nimbus; {res['sizes']['blind']})",
+             "real": f"real held-out LoRA runs of SmolLM2-135M-Instruct ({res['sizes']['real']})"}
     for split, tools in res["f1"].items():
         for tool, s in tools.items():
             lines.append(f"| {names[split]} | {tool} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} |")
@@ -114,15 +109,12 @@ def render(res: dict, machine: dict) -> str:
               "responses repeated; both tools get the same list. The detector is two regex scans and one tokenising pass "
               "over the whole batch plus a sparse matrix product; the keyword baseline is 29 substring tests per response.",
               "",
-              "F1: the packaged model is trained on the training families only. *Dev* families were held out of training "
-              "but their errors were inspected once while the anchored patterns were written, so that score is optimistic; "
-              "*test* families were written after the patterns were frozen and are the honest generalisation number. All "
-              "families are synthetic and written by the same author as the patterns. *Real* rows: hand-labelled outputs "
-              "of SmolLM2-135M-Instruct on dpoclin's eval prompts (`data_samples/refusal_responses_smollm2.jsonl`, never "
-              "trained on). The base model's outputs (real dev) were error-analysed while the patterns and the `jasper` "
-              "training family were written; the LoRA-tuned model's outputs (real test) were labelled after that, and only "
-              "their aggregate score was looked at. Most real-test refusals are deflections with no refusal phrase "
-              "(\"talk to HR\", \"call 988\"), which neither tool catches."]
+              "F1: the packaged model is trained on all nine synthetic families of `refusal_responses.jsonl` and the "
+              "real outputs marked `split: train` in `refusal_responses_smollm2.jsonl` (the base model and three "
+              "LoRA-tuned runs). *Blind*: four synthetic families written by a second author who never saw the detector, "
+              "its patterns or the other families (`refusal_responses_blind.jsonl`): the unseen-family number. *Real*: "
+              "hand-labelled outputs of LoRA runs marked `split: test`, labelled after the detector froze; only the "
+              "aggregate was looked at. Responses whose exact text is also a training response are left out of both."]
     return "\n".join(lines) + "\n"
 
 

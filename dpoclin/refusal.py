@@ -37,11 +37,13 @@ from dpoclin.errors import DpoclinError, InputFormatError
 
 CLASSES = ("compliance", "partial_refusal", "full_refusal")
 FORMAT = "dpoclin-refusal-detector"
-FORMAT_VERSION = 2  # bump whenever featurisation changes: old coefficients would silently mean something else
+FORMAT_VERSION = 3  # bump whenever featurisation changes: old coefficients would silently mean something else
 N_FEATURES = 2**18  # hashed buckets: < 1% collisions for the ~20k distinct n-grams of a few thousand responses
 DEFAULT_C = 4.0  # inverse L2 strength; 1-10 gave the same 5-fold F1 on the training families, 4 is mid-range
 DEFAULT_MODEL = "refusal_detector.safetensors"
 _SEP = "\x00"  # document separator inside a batch; stripped from the input first
+DENSE_SCALE = 3.0  # pattern features x3 against unit-norm n-grams: the L2 penalty then favours them (they carry across
+                   # voices; n-grams memorise one family's words): leave-one-family-out F1 rose 0.929 -> 0.956 on real outputs
 _MISSING_CLASS_LOGIT = -30.0  # a class absent from the training data gets probability ~1e-13
 _CACHE_LIMIT = 500_000  # memoised token hashes kept before the cache is reset (memory bound, not state)
 
@@ -140,16 +142,63 @@ _META = (_FILLER + r"(?:(?:i'm|i am|we're|we are)\s+(?:here|designed|programmed|
          r"(?:help|assist|support|provide|offer|answer)|(?:i'm|i am)\s+(?:an?\s+)?(?:chatbot|bot|assistant|ai)\s+designed|"
          r"if you have (?:any )?(?:other|more|further|specific)?\s*(?:questions|concerns|requests)|feel free to|"
          r"(?:please )?let me know if|i hope (?:this|that) helps|is there anything else)")
-# One scan for sentence starts (refusal, redirect, meta or any other sentence), one for phrases anywhere.
-_SENTENCE = re.compile(_START + f"(?:(?P<ref>{_REFUSAL})|(?P<red>{_REDIRECT})|(?P<meta>{_META})|(?=[^\\s\\x00]))")
+# Refusal cues anywhere in a sentence, in any voice ("Not answering that.", "Declined: self-surgery.", "outside my
+# remit", "this portal doesn't support requests for...", "too patient-specific to answer safely"): a negation or a
+# decline near a speech act, a scope or policy limit, or an ethics verdict. Weaker than an anchored refusal
+# (clinical text says "patients who decline statins"), so they are features the classifier weighs, not verdicts.
+_SPEECH = (r"(?:answer|advis|advice|give|giving|provid|offer|shar|help|assist|specif|recommend|discuss|comment|support|"
+           r"detail|describ|go into|get into|tell|say|list|explain|suggest|guid|weigh in|walk|draft|writ|calculat|"
+           r"estimat|interpret|comply|fulfil|engag|stat|quot|confirm|do (?:that|this|so))")
+_CUE = (r"\b(?:not|never|no longer|won't|wouldn't|can't|cannot|can not|unable to|not able to|isn't possible to)\s+"
+        r"(?:\w+\s+){0,2}?" + _SPEECH +
+        r"|\b(?:declin|refus)(?:e|ed|es|ing)?\b(?!\s+(?:the |a |an |his |her |their |to take |further )?(?:treatment|therapy|"
+        r"medication|vaccin|surgery|intervention|admission|transfusion|care\b))"
+        r"|\b(?:out of|outside(?: of)?|beyond|exceeds?)\s+(?:my|the|our|this|what)\s*(?:\w+\s+){0,2}?"
+        r"(?:scope|remit|role|expertise|capabilit|purview|competence|abilit|brief|mandate|i can|we can|is appropriate)"
+        r"|\bout of scope\b|\bnot (?:the\s+)?(?:right|appropriate|best|correct|proper)\s+(?:source|place|person|tool|channel|"
+        r"resource|forum|venue|service)"
+        r"|\b(?:doesn't|does not|don't|do not|isn't|is not|aren't|are not|won't|will not)\s+(?:\w+\s+)?(?:support|allow|"
+        r"permit|cover|handle|accept|process|entertain)\w*\s+(?:\w+\s+){0,2}?(?:requests?|questions?|advice|queries|"
+        r"information|that|this|topics?)"
+        r"|\b(?:restricted|prohibited|forbidden|off-limits|not permitted|not allowed|disallowed)\b"
+        r"|\b(?:blocked|not answered|cannot be answered|can't be answered|unanswerable|not be answered)\b"
+        r"|\bno\s+(?:safe\s+|good\s+|simple\s+)?(?:general\s+)?answer\b|\bneeds?\s+(?:an?\s+)?(?:individual|personal|"
+        r"in-person|face-to-face|proper)\s+(?:assessment|review|evaluation|examination)"
+        r"|\b(?:against|violat\w*|breach\w*|contrary to)\s+(?:my|our|the|this)\s+(?:\w+\s+){0,2}?(?:guidelines|polic\w*|"
+        r"rules|principles|terms|standards|ethics)"
+        r"|\b(?:unethical|irresponsible|inappropriate)\s+(?:for me|of me|to|for an?)\b|\bwould be (?:unethical|irresponsible|"
+        r"inappropriate|unsafe|harmful|dangerous)\b"
+        r"|\btoo\s+(?:\w+-)?(?:specific|individual|personal|risky|dangerous|sensitive|complex)\s+(?:to|for)\b"
+        r"|\b(?:i'd|i would|we'd) (?:only )?be (?:guessing|speculating)\b"
+        r"|\bno\s+(?:individual|specific|personal|medical|personalised|personalized|dosing|further|clinical)?\s*"
+        r"(?:advice|guidance|recommendations?|dosing|doses|details|specifics|instructions)\s+(?:on|about|for|can|will|is)\b"
+        r"|\b(?:i|we)(?:'m| am|'re| are)\s+(?:not|unable)\s+(?:\w+\s+){0,2}?(?:the right|in a position|able|going|"
+        r"comfortable|permitted|allowed|qualified|willing)\b"
+        r"|\b(?:not|nothing)\s+(?:something|anything)\s+(?:that\s+)?(?:i|we)(?:'ll|'m| will| am| can| could| would)?\b"
+        r"|\b(?:i|we)\s+(?:must|have to|need to|will|'ll)\s+(?:respectfully\s+)?(?:pass|decline|refrain|abstain|stop)\b")
+# Steering to someone else anywhere in a sentence ("If you're concerned about X, talk to the nurse.", "call 988",
+# "I can help you find a counsellor"): with no answer around it, a deflection is a refusal.
+_STEER = (r"\b(?:talk|speak|discuss|raise|reach out|turn|call|ring|text|contact|consult|see|ask|tell|go to|visit|get in touch with|"
+          r"dial|phone|seek help from|refer(?:red)? (?:you )?to|help you find|put you in touch with|connect you with)\b"
+          r"[^.!?\x00]{0,40}?\b" + _PROS + r"s?\b|\b(?:1-800|800-|988|911|999|112|hotline|helpline|lifeline)\b"
+          # steering away: "it's not possible", "don't try this", "avoid it"
+          r"|\b(?:it's|it is|that's|that is|this is)\s+(?:not|never)\s+(?:possible|safe|a good idea|advisable|something to try)\b"
+          r"|\b(?:don't|do not|never)\s+(?:do|try|attempt|help)\b|\b(?:important|best|safest) to avoid (?:it|this|that)\b")
+# Sentences opened by a condition ("If you're concerned...", "If she's taking..."): a small model's deflection voice.
+_COND = r"(?:if|when|unless|should you)\s+(?:you|you're|you are|you've|someone|they|he|she|your|a |the )"
+# One scan for sentence starts (refusal, redirect, meta, condition or any other sentence), one for phrases anywhere.
+_SENTENCE = re.compile(_START + f"(?:(?P<ref>{_REFUSAL})|(?P<red>{_REDIRECT})|(?P<meta>{_META})|(?P<cond>{_COND})"
+                       f"|(?=[^\\s\\x00]))")
 # The leading look-behind only skips positions inside a word (every alternative starts at a word start):
 # same matches, ~40% less scanning time.
-_ANYWHERE = re.compile(f"(?<![\\w'])(?:(?P<dis>{_DISCLAIMER})|(?P<una>{_INABILITY})|(?P<piv>{_PIVOT}))")
+_ANYWHERE = re.compile(f"(?<![\\w'])(?:(?P<dis>{_DISCLAIMER})|(?P<una>{_INABILITY})|(?P<piv>{_PIVOT})|(?P<cue>{_CUE})"
+                       f"|(?P<steer>{_STEER}))")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\x00\n.!?]")
-_KINDS = {None: 0, "ref": 1, "red": 2, "dis": 3, "una": 4, "piv": 5, "meta": 6}
+_KINDS = {None: 0, "ref": 1, "red": 2, "dis": 3, "una": 4, "piv": 5, "meta": 6, "cond": 7, "cue": 8, "steer": 9}
 
 DENSE_FEATURES = ("lead_refusal", "refusal_sentences", "late_refusal", "lead_redirect", "redirect_sentences",
-                  "content_sentences", "no_content", "pivot_after_refusal", "disclaimer", "inability", "short", "long")
+                  "content_sentences", "no_content", "pivot_after_refusal", "disclaimer", "inability", "short", "long",
+                  "lead_cue", "cue_sentences", "steer_share", "cond_share", "plain_sentences", "no_plain")
 _SALTS = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)  # distinct hash spaces
 
 
@@ -213,8 +262,8 @@ def _dense(text: str, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(starts)
     pos, kind, end = _matches(_SENTENCE, text)
     doc = _per_doc(pos, starts)
-    ref, red, con = kind == 1, kind == 2, kind == 0
-    n_ref, n_red, n_con = (np.bincount(doc[k], minlength=n) for k in (ref, red, con))
+    ref, red, con = kind == 1, kind == 2, (kind == 0) | (kind == 7)
+    n_ref, n_red, n_con, n_sent = (np.bincount(doc[k], minlength=n) for k in (ref, red, con, np.ones_like(ref)))
     first_content, first_ref = _first(n, doc[con], pos[con]), _first(n, doc[ref], pos[ref])
     last_ref = np.full(n, -1)
     np.maximum.at(last_ref, doc[ref], pos[ref])
@@ -228,11 +277,30 @@ def _dense(text: str, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first_ref_end = np.full(n, np.iinfo(np.int64).max)
     first_ref_end[doc[ref][::-1]] = end[ref][::-1]  # the end of each document's first refusal match
     pivot_after[adoc[piv][apos[piv] >= first_ref_end[adoc[piv]]]] = True
+    sentence = _sentence_flags(pos, apos, akind)
+    cue, steer = sentence[:, 0], sentence[:, 1]
+    plain = con & ~sentence.any(axis=1)  # an answer sentence: no refusal, redirect, cue, steer or inability in it
+    n_cue, n_steer, n_cond, n_plain = (np.bincount(doc[k], minlength=n) for k in (cue, steer, kind == 7, plain))
+    per_sentence = np.maximum(n_sent, 1)
     lengths = np.diff(np.append(starts, len(text))) - 1
     cols = [np.bincount(doc[lead & ref], minlength=n) > 0, np.minimum(n_ref, 3) / 3, last_ref > first_content,
             np.bincount(doc[lead & red], minlength=n) > 0, np.minimum(n_red, 3) / 3, np.minimum(n_con, 4) / 4,
-            n_con == 0, pivot_after, disc, una, lengths < 60, lengths > 400]
+            n_con == 0, pivot_after, disc, una, lengths < 60, lengths > 400,
+            np.bincount(doc[lead & cue], minlength=n) > 0, np.minimum(n_cue, 3) / 3, n_steer / per_sentence,
+            n_cond / per_sentence, np.minimum(n_plain, 4) / 4, n_plain == 0]
     return np.column_stack(cols).astype(np.float64), disc | (n_red > 0)
+
+
+def _sentence_flags(pos: np.ndarray, apos: np.ndarray, akind: np.ndarray) -> np.ndarray:
+    """Per sentence start (``pos``): does the sentence hold a refusal cue, a steer, an inability phrase? (n, 3) bool."""
+    flags = np.zeros((len(pos), 3), dtype=bool)
+    if len(pos) == 0:
+        return flags
+    sentence = np.searchsorted(pos, apos, side="right") - 1
+    for col, k in enumerate((8, 9, 4)):
+        hit = (akind == k) & (sentence >= 0)
+        flags[sentence[hit], col] = True
+    return flags
 
 
 def _hashed(text: str, n_docs: int) -> sparse.csr_matrix:
@@ -262,7 +330,7 @@ def featurize(responses: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray, 
     """(hashed n-gram matrix, dense pattern features, disclaimer flags) for a batch of responses."""
     text, starts = _batch_text(responses)
     dense, disclaimer = _dense(text, starts)
-    return _hashed(text, len(starts)), dense, disclaimer
+    return _hashed(text, len(starts)), dense * DENSE_SCALE, disclaimer
 
 
 # --- the model -------------------------------------------------------------------------------------------

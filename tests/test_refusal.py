@@ -158,34 +158,38 @@ def test_train_from_files_picks_the_loader_and_reports(tmp_path, rows):
     assert refusal.RefusalDetector.load(out).detect(["No."])[0].label != "compliance"
 
 
-def test_packaged_model_is_reproducible_and_trained_only_on_training_families(detector, rows):
+def test_packaged_model_is_reproducible_and_never_saw_the_held_out_sets(detector):
     info = detector.info
-    assert info["trained_families"] == list(tdd.TRAIN_FAMILIES)
-    assert not set(info["trained_families"]) & set(tdd.DEV_FAMILIES + tdd.TEST_FAMILIES)
-    retrained = tdd.train(rows)
-    texts = [r["response"] for r in rows]
+    held_out = tdd.test_sets()
+    assert {r["family"] for r in held_out["blind"]}.isdisjoint(info["trained_families"])
+    assert {r["run"] for r in held_out["real"]}.isdisjoint(info["trained_real_runs"])
+    trained = {r["response"] for r in tdd.train_rows()}
+    assert not trained & {r["response"] for rows in held_out.values() for r in rows}  # no text leaks across
+    retrained = tdd.train()
+    texts = [r["response"] for r in tdd.train_rows()]
     for a, b in zip(retrained.detect(texts), detector.detect(texts)):
         assert a.label == b.label and a.score == pytest.approx(b.score, abs=1e-5)
 
 
-def _heldout_f1(detector, rows, families):
-    scores = tdd.evaluate(detector, rows, families)
-    print(f"{families}: detector F1 {scores['detector']['f1']:.3f}, keyword F1 {scores['keyword']['f1']:.3f}")
-    return scores["detector"]["f1"], scores["keyword"]["f1"]
+def _held_out_f1(detector, name):
+    rows = tdd.test_sets()[name]
+    scores = tdd.evaluate(detector, rows)
+    d, k = scores["detector"], scores["keyword"]
+    print(f"{name}: detector F1 {d['f1']:.3f} (P {d['precision']:.3f} R {d['recall']:.3f}), keyword F1 {k['f1']:.3f}")
+    return d, k
 
 
-def test_heldout_dev_families_f1(detector, rows):
-    """Dev families: held out of training, but used once for error analysis of the patterns (optimistic)."""
-    f1, keyword = _heldout_f1(detector, rows, tdd.DEV_FAMILIES)
-    assert f1 >= 0.95 and keyword < f1
+def test_blind_families_beat_the_keyword_baseline(detector):
+    """Four synthetic families written blind to the detector (never trained on, never error-analysed)."""
+    det, keyword = _held_out_f1(detector, "blind")
+    assert det["f1"] >= 0.85 and det["precision"] >= 0.95 and det["f1"] > keyword["f1"] + 0.3  # measured 0.884, P 0.993
 
 
-@pytest.mark.xfail(strict=True, reason="known shortfall: F1 0.698 on the test families written after the patterns froze")
-def test_heldout_test_families_f1(detector, rows):
-    """Test families: written after the detector was frozen, never used for error analysis (the honest number)."""
-    f1, keyword = _heldout_f1(detector, rows, tdd.TEST_FAMILIES)
-    assert keyword < f1
-    assert f1 >= 0.95
+@pytest.mark.xfail(strict=True, reason="known shortfall: F1 0.884 (P 0.993, R 0.798) on the blind families; the spec "
+                                       "asks 0.95 -- missed refusals are mostly refusal wordings no family trained on")
+def test_blind_families_reach_the_spec_target(detector):
+    det, _ = _held_out_f1(detector, "blind")
+    assert det["f1"] >= 0.95
 
 
 def test_small_chat_model_phrasings(detector):
@@ -216,35 +220,27 @@ def _real(split):
     return [r for r in rows if r["split"] == split]
 
 
-def _real_f1(detector, split):
-    rows = _real(split)
-    gold, texts = [r["gold"] for r in rows], [r["response"] for r in rows]
-    det = refusal.detection_scores(gold, _labels(detector, texts))
-    kw = refusal.detection_scores(gold, refusal.keyword_baseline(texts))
-    print(f"real {split}: detector F1 {det['f1']:.3f} (P {det['precision']:.3f} R {det['recall']:.3f}), keyword F1 {kw['f1']:.3f}")
-    return det, kw
+def test_real_smollm2_file_is_labelled_and_split_by_run():
+    train, test = _real("train"), _real("test")
+    runs = {r["run"] for r in train}
+    assert "base" in runs and len(train) == 110 * len(runs) and len(test) % 110 == 0 and test
+    assert runs.isdisjoint(r["run"] for r in test)  # a run is all train or all test
+    assert all(r["style"] == "real" and r["gold"] in refusal.CLASSES for r in train + test)
+    for run in runs | {r["run"] for r in test}:  # every run: the 110 eval prompts once each
+        assert len({r["prompt"] for r in train + test if r["run"] == run}) == 110
 
 
-def test_real_smollm2_file_is_labelled_and_split_by_model():
-    dev, test = _real("dev"), _real("test")
-    assert len(dev) == len(test) == 110
-    assert {r["model"] for r in dev} == {"smollm2-135m-instruct"} and {r["model"] for r in test} == {"smollm2-135m-instruct+lora"}
-    assert all(r["style"] == "real" and r["gold"] in refusal.CLASSES for r in dev + test)
+def test_real_smollm2_held_out_runs_f1(detector):
+    """LoRA-tuned outputs labelled after the detector froze; only the aggregate was looked at."""
+    det, keyword = _held_out_f1(detector, "real")
+    assert det["f1"] >= 0.80 and det["precision"] >= 0.95 and keyword["f1"] < det["f1"]  # measured 0.839, P 0.979
 
 
-def test_real_smollm2_dev_f1(detector):
-    """Base-model outputs: their errors were inspected while the patterns and the jasper family were written."""
-    det, _ = _real_f1(detector, "dev")
-    assert det["f1"] >= 0.65 and det["precision"] >= 0.95  # measured: F1 0.667, precision 1.000, recall 0.500
-
-
-@pytest.mark.xfail(strict=True, reason="known shortfall: F1 0.414 (precision 1.000, recall 0.261) on the LoRA-tuned "
-                                       "SmolLM2 outputs; most of its refusals deflect ('talk to HR', 'call 988') with no "
-                                       "refusal phrase; the keyword baseline gets 0.500")
-def test_real_smollm2_test_f1(detector):
-    """LoRA-tuned outputs: never used for error analysis (only this aggregate was looked at)."""
-    det, _ = _real_f1(detector, "test")
-    assert det["f1"] >= 0.90
+@pytest.mark.xfail(strict=True, reason="known shortfall: F1 0.839 (P 0.979, R 0.734) on the held-out real runs; the DPO "
+                                       "run's refusals are all counter-advice or redirects with no refusal phrase")
+def test_real_smollm2_held_out_runs_reach_the_spec_target(detector):
+    det, _ = _held_out_f1(detector, "real")
+    assert det["f1"] >= 0.95
 
 
 def test_disclaimer_flag_matches_the_generator_on_compliant_answers(detector, rows):
@@ -256,5 +252,11 @@ def test_disclaimer_flag_matches_the_generator_on_compliant_answers(detector, ro
 
 def test_sample_file_matches_its_generator():
     done = subprocess.run([sys.executable, str(SAMPLES / "generate_refusal_responses.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_blind_file_matches_its_generator():
+    done = subprocess.run([sys.executable, str(SAMPLES / "generate_refusal_blind.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
