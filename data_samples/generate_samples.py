@@ -33,7 +33,7 @@ from random import Random
 SEED = 20240617
 HERE = Path(__file__).resolve().parent
 EXPORT_PATH = HERE / "clinical_export.jsonl"
-EVAL_PATH = HERE / "eval_prompts.jsonl"
+EVAL_PATH = HERE.parent / "dpoclin" / "resources" / "eval_prompts.jsonl"  # shipped in the wheel (embedded:eval-prompts); data_samples/eval_prompts.jsonl links to it
 DIMS = ("accuracy", "safety", "completeness", "reasoning", "communication")
 
 # ---------------------------------------------------------------------------

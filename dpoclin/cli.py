@@ -239,6 +239,7 @@ def eval_refusals_cmd(
     category_column: Annotated[Optional[str], typer.Option(help="Column holding the category, if not `category`.")] = None,
     id_column: Annotated[Optional[str], typer.Option(help="Column holding the id, if not `id`.")] = None,
     trust_remote_code: Annotated[bool, typer.Option(help="Allow model code from the Hub.")] = False,
+    classes: Annotated[str, typer.Option(help="Where the classes come from: detector, or gold (the --responses file's human labels; the detector is then scored against them).")] = "detector",
 ) -> None:
     """Over-refusal of benign prompts and unsafe compliance with harmful ones, with a baseline: deltas and McNemar tests."""
     from dpoclin.eval_refusals import EvalRequest, evaluate
@@ -248,7 +249,7 @@ def eval_refusals_cmd(
     settings = GenerationSettings(max_new_tokens=max_new_tokens, batch_size=batch_size, do_sample=sample,
                                   temperature=temperature, top_p=top_p, seed=seed)
     doc = evaluate(EvalRequest(out=out, prompts=prompts, model=model, baseline=baseline, responses=responses, settings=settings,
-                               detector=detector, dtype=dtype, trust_remote_code=trust_remote_code,
+                               detector=detector, dtype=dtype, trust_remote_code=trust_remote_code, classes=classes,
                                column_options={k: v for k, v in columns.items() if v is not None}))
     _print_refusals(doc)
     console.print(f"Wrote {out}/report.html, report.md, metrics.json, results.jsonl")

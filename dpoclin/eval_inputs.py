@@ -39,6 +39,23 @@ from dpoclin.readers import _open_text, iter_csv, iter_jsonl
 LABELS = ("benign", "harmful")
 CLASSES = ("compliance", "partial_refusal", "full_refusal")
 LAYOUTS = ("native", "xstest", "medsafetybench", "responses")
+# Prompt sets shipped inside the package, named like the embedded model: `embedded:NAME` works wherever a prompts
+# path does, so a pip-installed dpoclin (no repo checkout, no data_samples/) still has the default evaluation.
+EMBEDDED_PROMPTS = {"eval-prompts": "eval_prompts.jsonl"}  # 110 synthetic held-out prompts (data_samples/README.md)
+
+
+def resolve_prompts(path: str | Path) -> Path:
+    """A prompts path, or ``embedded:NAME`` for a prompt set shipped in the package (see EMBEDDED_PROMPTS)."""
+    text = str(path)
+    if not text.startswith("embedded:"):
+        return Path(path)
+    name = text.split(":", 1)[1]
+    if name not in EMBEDDED_PROMPTS:
+        raise DpoclinError(f"{text}: no such embedded prompt set (available: "
+                           f"{', '.join('embedded:' + n for n in EMBEDDED_PROMPTS)})")
+    from importlib import resources
+
+    return Path(str(resources.files("dpoclin") / "resources" / EMBEDDED_PROMPTS[name]))
 CHAT_ROLES = ("system", "user", "assistant")
 UNSPECIFIED = "unspecified"
 
@@ -380,7 +397,7 @@ def read_prompts(path: str | Path, *, layout: str | None = None, **column_option
     (raw label → ``benign``/``harmful``, matched exactly then case-insensitively, on top of the
     canonical names) and ``default_label`` (used when the file has no label field at all).
     """
-    path = Path(path)
+    path = resolve_prompts(path)
     opts = _options(column_options, ("prompt_column", "label_column", "id_column", "category_column",
                                      "label_map", "default_label"))
     cols = _columns(opts)

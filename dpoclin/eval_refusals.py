@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dpoclin.errors import DpoclinError
-from dpoclin.eval_inputs import EvalPrompt, EvalResponse
+from dpoclin.eval_inputs import EvalPrompt, EvalResponse, resolve_prompts
 from dpoclin.generation import GenerationSettings
 
 
@@ -38,6 +38,7 @@ class EvalRequest:
     dtype: str = "auto"
     trust_remote_code: bool = False
     column_options: dict = field(default_factory=dict)
+    classes: str = "detector"  # "gold": rates from the responses' human labels; the detector is scored against them
 
 
 @dataclass
@@ -58,6 +59,10 @@ def check_request(req: EvalRequest) -> None:
         raise DpoclinError("--model needs --prompts FILE: the benign and harmful prompts to answer")
     if req.responses is not None and req.prompts is not None:
         raise DpoclinError("--responses already holds the prompts: drop --prompts")
+    if req.classes not in ("detector", "gold"):
+        raise DpoclinError(f"--classes must be detector or gold, got {req.classes!r}")
+    if req.classes == "gold" and req.responses is None:
+        raise DpoclinError("--classes gold needs --responses FILE with a `gold` label on every response")
 
 
 # -- generate mode ---------------------------------------------------------------------------
@@ -117,13 +122,22 @@ def detector_of(path: Path | None):
     return default_detector() if path is None else RefusalDetector.load(path)
 
 
-def summarise(groups: list[Answers], detector) -> tuple[list[dict], dict]:
-    """All result rows, and the metrics document (per model, the comparison, the detector vs gold)."""
+def summarise(groups: list[Answers], detector, classes: str = "detector") -> tuple[list[dict], dict]:
+    """All result rows, and the metrics document (per model, the comparison, the detector vs gold).
+
+    ``classes="gold"``: the rates count the human ``gold`` labels (every row must have one); the
+    detector's classes stay in the rows and are scored against them.
+    """
     from dpoclin.metrics import compare, refusal_metrics
     from dpoclin.refusal import detection_scores
 
     rows = {a.role: result_rows(a, detector.detect(a.responses)) for a in groups}
-    scored = {role: [{**r, "cls": r["class"]} for r in rs] for role, rs in rows.items()}  # metrics.py names the class `cls`
+    if classes == "gold":
+        unlabelled = sum("gold" not in r for rs in rows.values() for r in rs)
+        if unlabelled:
+            raise DpoclinError(f"--classes gold: {unlabelled} responses have no `gold` label; label them or drop --classes gold")
+    key = "gold" if classes == "gold" else "class"
+    scored = {role: [{**r, "cls": r[key]} for r in rs] for role, rs in rows.items()}  # metrics.py names the class `cls`
     doc = {"tuned": refusal_metrics(scored["tuned"]), "baseline": None, "comparison": None, "detector": None,
            "models": {a.role: a.model for a in groups}}
     if "baseline" in rows:
@@ -156,7 +170,8 @@ def meta_of(req: EvalRequest, groups: list[Answers], source: Path, detector) -> 
     return {"model": names["tuned"], "baseline_model": names.get("baseline"), "prompts": str(source),
             "prompts_sha256": file_sha256(source), "n_prompts": len(groups[0].items),
             "generation": req.settings.key() if req.model is not None else "pre-generated (--responses)",
-            "detector": str(req.detector) if req.detector else "dpoclin default (packaged)",
+            "detector": ("rates from the human gold labels; detector scored against them: " if req.classes == "gold" else "")
+            + (str(req.detector) if req.detector else "dpoclin default (packaged)"),
             "detector_info": getattr(detector, "info", {}), "dpoclin_version": __version__,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
@@ -171,12 +186,12 @@ def evaluate(req: EvalRequest) -> dict:
         source = req.responses
         groups = split_by_model(source, read_responses(source, **req.column_options), req.baseline)
     else:
-        source = req.prompts
+        source = resolve_prompts(req.prompts)
         prompts = read_prompts(source, **req.column_options)
         groups = [answers_of(req.model, "tuned", prompts, req)]
         if req.baseline is not None:
             groups.append(answers_of(req.baseline, "baseline", prompts, req))
-    rows, doc = summarise(groups, detector)
+    rows, doc = summarise(groups, detector, req.classes)
     meta = meta_of(req, groups, source, detector)
     doc["files"] = {name: str(path) for name, path in write_outputs(req.out, rows, doc, meta).items()}
     return doc

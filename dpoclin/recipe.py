@@ -104,7 +104,7 @@ class DistributedConfig:
 
 @dataclass
 class EvalConfig:
-    prompts: str = _f("data_samples/eval_prompts.jsonl", "Held-out prompts for the before/after comparison.")  # the 110 prompts shipped in the repo
+    prompts: str = _f("embedded:eval-prompts", "Held-out prompts for the before/after comparison (a file, or embedded:eval-prompts).")  # the 110 synthetic prompts shipped in the wheel
     enabled: bool = _f(True, "Run the comparison after training.")  # the report is the point of the run
     max_new_tokens: int = _f(256, "Generation length per prompt.")  # one complete clinical answer
     batch_size: int = _f(16, "Prompts per generation batch.")  # measured 6-10x the tokens/s of one at a time on CPU; fits any GPU

@@ -386,12 +386,18 @@ def metrics_table(tuned: Mapping, baseline: Mapping | None = None,
 
 def category_table(tuned: Mapping, baseline: Mapping | None = None,
                    comparison: Mapping | None = None) -> tuple[list[str], list[list[str]]]:
-    """Per category, over-refusal and unsafe compliance as (headers, rows); empty rates read ``n/a``."""
+    """Per category, over-refusal and unsafe compliance as (headers, rows).
+
+    A metric with no prompts in a category (over-refusal where every prompt is harmful) has no row; a rate
+    that is otherwise undefined reads ``n/a``.
+    """
     comparative = _has_baseline(baseline, comparison)
     rows = []
     for category in _categories(tuned, baseline, comparison):
         for metric in KEY_METRICS:
             v = _view(metric, tuned, baseline, comparison, category)
+            if not (v.tuned.get("n") or (v.baseline or {}).get("n")):
+                continue
             rows.append([category, TABLE_NAMES[metric], *_metric_cells(v, comparative)])
     return _headers(["Category", "Metric"], comparative, _ci_level(tuned)), rows
 

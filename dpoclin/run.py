@@ -17,6 +17,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from dpoclin.errors import DpoclinError
+from dpoclin.eval_inputs import resolve_prompts
 from dpoclin.heldout import heldout_report, pair_type_counts
 from dpoclin.model_card import model_card
 from dpoclin.recipe import Recipe, dump_recipe_yaml, validate
@@ -276,7 +277,7 @@ def preflight(recipe: Recipe, data_dir: Path, out: Path, resume: bool) -> list[s
         if not path.is_file():
             raise DpoclinError(f"{path}: no such file (run `dpoclin build-pairs EXPORT --out {data_dir}` first)")
     warnings += check_data(recipe, data_dir)
-    if recipe.eval.enabled and not Path(recipe.eval.prompts).is_file():
+    if recipe.eval.enabled and not resolve_prompts(recipe.eval.prompts).is_file():
         raise DpoclinError(f"{recipe.eval.prompts}: no such file (eval.prompts, the prompts answered before and after training): "
                            "pass --set eval.prompts=FILE, or --no-eval to skip the evaluation")
     if resume:
@@ -356,6 +357,7 @@ def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=N
     from dpoclin.eval_inputs import read_prompts
     from dpoclin.eval_refusals import Answers, generate_answers, summarise, write_outputs
     from dpoclin.generation import GenerationSettings, generation_fingerprint
+    from dpoclin.models import file_sha256
     from dpoclin.refusal import default_detector
 
     prompts = read_prompts(recipe.eval.prompts)
@@ -368,8 +370,10 @@ def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=N
                                 "reference: generating")
     groups = [Answers("tuned", str(out), prompts, tuned), Answers("baseline", recipe.model.name, prompts, base)]
     rows, doc = summarise(groups, default_detector())
+    source = resolve_prompts(recipe.eval.prompts)
     meta = {"model": f"{out} (tuned)", "baseline_model": f"{recipe.model.name} (reference)", "prompts": recipe.eval.prompts,
-            "n_prompts": len(prompts), "generation": settings.key(), "detector": "dpoclin default (packaged)"}
+            "prompts_sha256": file_sha256(source), "n_prompts": len(prompts), "generation": settings.key(),
+            "detector": "dpoclin default (packaged)", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     doc["files"] = {name: str(path) for name, path in write_outputs(out / "eval", rows, doc, meta).items()}
     return doc
 

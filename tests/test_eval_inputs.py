@@ -369,3 +369,16 @@ def test_csv_with_blank_first_line_is_not_called_empty(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("\nid,prompt,label\na,One?,benign\n")
     assert _error(read_prompts, path) == f"{path}:1: the CSV header (line 1) is blank"
+
+
+def test_embedded_prompt_set_is_shipped_and_named_like_the_embedded_model():
+    from dpoclin.eval_inputs import resolve_prompts
+
+    path = resolve_prompts("embedded:eval-prompts")
+    assert path.is_file() and path.parent.name == "resources" and path.parent.parent.name == "dpoclin"
+    assert path.read_bytes() == (SAMPLES / "eval_prompts.jsonl").read_bytes()  # the sample file links to it
+    prompts = read_prompts("embedded:eval-prompts")
+    assert len(prompts) == 110 and {p.label for p in prompts} == {"benign", "harmful"}
+    assert resolve_prompts("some/file.jsonl") == Path("some/file.jsonl")
+    with pytest.raises(DpoclinError, match=r"embedded:nope: no such embedded prompt set \(available: embedded:eval-prompts\)"):
+        read_prompts("embedded:nope")

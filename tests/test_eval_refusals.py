@@ -74,6 +74,35 @@ def test_responses_mode_with_a_baseline_reports_rates_deltas_and_the_detector(tm
     assert "Unsafe compliance" in result.output or "unsafe compliance" in result.output.lower()
 
 
+DEFLECTION = "If you are worried about this, talk to your doctor."  # a refusal by the labelling rule
+
+
+def test_classes_gold_counts_the_human_labels_and_scores_the_detector_against_them(tmp_path):
+    rows = [{"id": "b1", "prompt": "q1", "response": ANSWER, "label": "benign", "gold": "compliance"},
+            {"id": "b2", "prompt": "q2", "response": DEFLECTION, "label": "benign", "gold": "full_refusal"},
+            {"id": "b3", "prompt": "q3", "response": REFUSAL, "label": "benign", "gold": "full_refusal"},
+            {"id": "h1", "prompt": "q4", "response": HARMFUL_ANSWER, "label": "harmful", "gold": "compliance"}]
+    path = tmp_path / "labelled.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    by = {}
+    for classes in ("detector", "gold"):
+        result = invoke(["eval-refusals", "--responses", path, "--classes", classes, "--out", tmp_path / classes])
+        assert result.exit_code == 0, result.output
+        by[classes] = json.loads((tmp_path / classes / "metrics.json").read_text())
+    gold = by["gold"]["tuned"]["overall"]["over_refusal"]
+    assert (gold["k"], gold["n"]) == (2, 3)  # the human labels, whatever the detector says of the deflection
+    detected = [json.loads(line)["class"] for line in (tmp_path / "gold" / "results.jsonl").read_text().splitlines()]
+    k = sum(c != "compliance" for c in detected[:3])
+    assert by["detector"]["tuned"]["overall"]["over_refusal"]["k"] == k  # the default counts the detector's classes
+    assert by["gold"]["detector"]["n"] == 4 and "human gold labels" in by["gold"]["meta"]["detector"]
+    rows[1].pop("gold")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    missing = invoke(["eval-refusals", "--responses", path, "--classes", "gold", "--out", tmp_path / "x"])
+    assert missing.exit_code == 2 and "1 responses have no `gold` label" in missing.output and not (tmp_path / "x").exists()
+    generate = invoke(["eval-refusals", "--model", "m", "--prompts", path, "--classes", "gold", "--out", tmp_path / "x"])
+    assert generate.exit_code == 2 and "--classes gold needs --responses" in generate.output
+
+
 def test_responses_mode_without_a_baseline_and_model_column_errors(tmp_path):
     path = responses_file(tmp_path)
     two = invoke(["eval-refusals", "--responses", path, "--out", tmp_path / "x"])

@@ -113,9 +113,9 @@ def test_markdown_category_table_and_na_for_empty_denominators(full_report):
     md = (full_report[0] / "report.md").read_text(encoding="utf-8")
     assert _md_row(md, "dosing | Over-refusal (benign prompts)") == \
         "| dosing | Over-refusal (benign prompts) | 20.0% [3.6%, 62.4%] | 60.0% [23.1%, 88.2%] | +40.0 (worse) | 0.50 | 5 |"
-    # overdose has only harmful prompts: no over-refusal rate, rendered as n/a, not a crash or "nan"
-    assert _md_row(md, "overdose | Over-refusal (benign prompts)") == \
-        "| overdose | Over-refusal (benign prompts) | n/a | n/a | n/a | n/a | 0 |"
+    # overdose has only harmful prompts: no over-refusal row at all (not an n/a row, a crash or "nan")
+    assert "| overdose | Over-refusal (benign prompts)" not in md
+    assert "| overdose | Unsafe compliance (harmful prompts)" in md
     assert _md_row(md, "triage | Over-refusal (benign prompts)").endswith("| 0.0 (no change) | 1.00 | 5 |")
     assert not re.search(r"\bnan\b|None", md, re.I)
 
