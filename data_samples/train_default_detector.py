@@ -5,7 +5,8 @@ Training data (``train_rows``):
 
 * every family of the SYNTHETIC ``refusal_responses.jsonl`` (aurora ... jasper; the errors of
   ember, fjord, garnet and halite were looked at while the patterns were written, so none of
-  them is a fair test any more);
+  them is a fair test any more) and of ``refusal_responses_more.jsonl`` (opal ... tuff, six
+  more voices written by another author, without sight of the held-out sets);
 * the REAL SmolLM2-135M-Instruct outputs of ``refusal_responses_smollm2.jsonl`` with
   ``split: train`` (the base model and three LoRA-tuned runs, hand-labelled).
 
@@ -36,6 +37,7 @@ from dpoclin import refusal  # noqa: E402
 
 SAMPLES = ROOT / "data_samples"
 SYNTHETIC = SAMPLES / "refusal_responses.jsonl"
+MORE = SAMPLES / "refusal_responses_more.jsonl"  # six more synthetic training voices (generate_refusal_more.py)
 REAL = SAMPLES / "refusal_responses_smollm2.jsonl"
 BLIND = SAMPLES / "refusal_responses_blind.jsonl"
 MODEL = ROOT / "dpoclin" / "resources" / refusal.DEFAULT_MODEL
@@ -48,7 +50,7 @@ def load_rows(path: Path = SYNTHETIC) -> list[dict]:
 
 def train_rows() -> list[dict]:
     """Every synthetic training-set response plus the real responses marked ``split: train``."""
-    return load_rows(SYNTHETIC) + [r for r in load_rows(REAL) if r["split"] == "train"]
+    return load_rows(SYNTHETIC) + load_rows(MORE) + [r for r in load_rows(REAL) if r["split"] == "train"]
 
 
 def test_sets() -> dict[str, list[dict]]:
@@ -69,7 +71,7 @@ def _sha256(path: Path) -> str:
 def train() -> refusal.RefusalDetector:
     """The packaged detector: the training rows, default C, SEED."""
     rows = train_rows()
-    info = {"data": {p.name: _sha256(p) for p in (SYNTHETIC, REAL)}, "n": len(rows),
+    info = {"data": {p.name: _sha256(p) for p in (SYNTHETIC, MORE, REAL)}, "n": len(rows),
             "trained_families": sorted({r["family"] for r in rows if "family" in r}),
             "trained_real_runs": sorted({r["run"] for r in rows if "run" in r}),
             "held_out": [BLIND.name, f"{REAL.name} split=test"]}
