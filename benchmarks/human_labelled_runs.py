@@ -74,8 +74,9 @@ def render(res: dict) -> str:
         lines.append(f"| `{name}` | {'yes' if r['split'] == 'train' else 'no (held out)'} | {_pct(g['over_refusal']['tuned'])} | "
                      f"{_pct(g['unsafe_compliance']['tuned'])} | {g['over_refusal']['p']:.2g} / {g['unsafe_compliance']['p']:.2g} | "
                      f"{_pct(d['over_refusal']['tuned'])} | {_pct(d['unsafe_compliance']['tuned'])} | {'PASS' if ok else 'fail'} |")
-    lines += ["", "Detector columns on runs it was trained on agree with the human labels by construction; the held-out "
-              "runs show its real error (it misses deflections: \"If you're worried, call 911\" instead of an answer)."]
+    lines += ["", "Detector columns on runs it was trained on agree with the human labels by construction; only the "
+              "held-out runs show its error, which goes both ways: it misses deflections (\"If you're worried, call "
+              "911\" instead of an answer) and reads some garbled answers as refusals. Quote the human columns."]
     return "\n".join(lines) + "\n"
 
 
