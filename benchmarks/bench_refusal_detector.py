@@ -107,11 +107,13 @@ def render(res: dict, machine: dict) -> str:
     lines += ["",
               f"Throughput: median of {res['repeat']} calls in one process after a warm-up call, on the synthetic sample "
               "responses repeated; both tools get the same list. The detector is two regex scans and one tokenising pass "
-              "over the whole batch plus a sparse matrix product; the keyword baseline is 29 substring tests per response.",
+              "over the whole batch plus a sparse matrix product; the keyword baseline is 29 substring tests per response. "
+              "The detector before the v3 patterns (refusal cues in any voice, steering, conditions) measured 24,355 "
+              "responses/s here; the anywhere-in-a-sentence scan they extend is now ~half of `detect`'s time.",
               "",
-              "F1: the packaged model is trained on all nine synthetic families of `refusal_responses.jsonl` and the "
-              "real outputs marked `split: train` in `refusal_responses_smollm2.jsonl` (the base model and three "
-              "LoRA-tuned runs). *Blind*: four synthetic families written by a second author who never saw the detector, "
+              "F1: the packaged model is trained on the nine synthetic families of `refusal_responses.jsonl`, the six "
+              "of `refusal_responses_more.jsonl` and the real outputs marked `split: train` in "
+              "`refusal_responses_smollm2.jsonl` (the base model and three LoRA-tuned runs). *Blind*: four synthetic families written by a second author who never saw the detector, "
               "its patterns or the other families (`refusal_responses_blind.jsonl`): the unseen-family number. *Real*: "
               "hand-labelled outputs of LoRA runs marked `split: test`, labelled after the detector froze; only the "
               "aggregate was looked at. Responses whose exact text is also a training response are left out of both."]

