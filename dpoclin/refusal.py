@@ -223,6 +223,81 @@ def _at_word_start(pattern: str) -> str:
 # same matches, ~40% less scanning time.
 _ANYWHERE = re.compile(f"(?<![\\w'])(?:(?P<dis>{_at_word_start(_DISCLAIMER)})|(?P<una>{_at_word_start(_INABILITY)})"
                        f"|(?P<piv>{_at_word_start(_PIVOT)})|(?P<cue>{_at_word_start(_CUE)})|(?P<steer>{_at_word_start(_STEER)}))")
+
+
+def _literal_prefixes(items, k: int) -> set[tuple[str, bool]]:
+    """Every literal prefix (up to ``k`` characters) a parsed regex can start with, and whether it is exact
+    (False: the pattern goes on with something that is not a literal there). Zero-width items are skipped and
+    anything else ends the prefix, so the set is a superset: safe for filtering candidate positions."""
+    from re import _constants as sre
+
+    entries = {("", True)}
+
+    def extend(sub: set[tuple[str, bool]], exact: bool = True) -> set[tuple[str, bool]]:
+        out = set()
+        for text, done in entries:
+            if not done or len(text) >= k:
+                out.add((text, done))
+                continue
+            for more, more_done in sub:
+                out.add(((text + more)[:k], more_done and exact and len(text + more) <= k))
+        return out
+
+    for op, av in items:
+        if op is sre.LITERAL:
+            entries = extend({(chr(av), True)})
+        elif op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue
+        elif op is sre.SUBPATTERN:
+            entries = extend(_literal_prefixes(av[3], k))
+        elif op is sre.BRANCH:
+            entries = extend(set().union(*(_literal_prefixes(b, k) for b in av[1])))
+        elif op is sre.IN and (chars := _class_chars(av)) is not None:
+            entries = extend({(c, True) for c in chars})
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, high, sub = av
+            taken = extend(_literal_prefixes(sub, k), exact=high == 1)
+            entries = taken if low >= 1 else taken | entries  # optional: the next item may come straight after
+        else:
+            entries = {(text, False) for text, _ in entries}
+    return entries
+
+
+def _class_chars(av) -> set[str] | None:
+    """The characters of a small character class (``\\s``, ``[.!?]``), or None for a large or negated one."""
+    from re import _constants as sre
+
+    chars: set[str] = set()
+    for op, arg in av:
+        if op is sre.LITERAL:
+            chars.add(chr(arg))
+        elif op is sre.CATEGORY and arg is sre.CATEGORY_SPACE:
+            chars |= set(" \t\n\r\x0b\x0c")
+        elif op is sre.RANGE and arg[1] - arg[0] < 16:
+            chars |= {chr(c) for c in range(arg[0], arg[1] + 1)}
+        else:
+            return None
+    return chars
+
+
+def _openers(pattern: re.Pattern, k: int = 3) -> dict[int, np.ndarray]:
+    """Per length n (1..k), the n-character openings that can start a match of a pattern (characters packed 21 bits
+    each); a shorter opening stands for any continuation. Raises if some alternative has no literal first character."""
+    from re import _parser
+
+    prefixes = {text for text, _ in _literal_prefixes(_parser.parse(pattern.pattern, pattern.flags), k)}
+    if "" in prefixes:
+        raise ValueError("an alternative has no literal first character: the word-start filter cannot be used")
+    packed: dict[int, list[int]] = {n: [] for n in range(1, k + 1)}
+    for text in prefixes:
+        key = 0
+        for ch in text:
+            key = key << 21 | ord(ch)
+        packed[len(text)].append(key)
+    return {n: np.array(sorted(keys), dtype=np.int64) for n, keys in packed.items()}
+
+
+_OPENERS = _openers(_ANYWHERE)
 _TOKEN = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\x00\n.!?]")
 _KINDS = {None: 0, "ref": 1, "red": 2, "dis": 3, "una": 4, "piv": 5, "meta": 6, "cond": 7, "cue": 8, "steer": 9}
 
@@ -269,9 +344,31 @@ def _batch_text(responses: Sequence[str]) -> tuple[str, np.ndarray]:
 
 def _matches(pattern: re.Pattern, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start positions, kinds, end positions) of every match of a pattern with named groups (kinds: see _KINDS)."""
-    found = [(m.start(), _KINDS[m.lastgroup], m.end()) for m in pattern.finditer(text)]
+    return _as_columns([(m.start(), _KINDS[m.lastgroup], m.end()) for m in pattern.finditer(text)])
+
+
+def _as_columns(found: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     arr = np.array(found, dtype=np.int64).reshape(-1, 3)
     return arr[:, 0], arr[:, 1], arr[:, 2]
+
+
+def _anywhere_matches(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_matches(_ANYWHERE, text)``, faster: the regex engine tries the alternatives at every word start (~1 us
+    each); numpy first keeps the word starts whose first three characters can open an alternative (``_OPENERS``,
+    derived from the pattern itself), and only those are tried, in order, as ``finditer`` would."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    alnum = ((codes >= 97) & (codes <= 122)) | ((codes >= 48) & (codes <= 57))
+    word = alnum | (codes == 95) | (codes == 39) | (codes > 127)  # \w or the apostrophe (non-ASCII: assume a letter)
+    starts = np.flatnonzero(alnum & ~np.concatenate([[False], word[:-1]]))
+    last = len(codes) - 1
+    c0, c1, c2 = codes[starts], codes[np.minimum(starts + 1, last)], codes[np.minimum(starts + 2, last)]
+    keep = np.isin(c0 << 42 | c1 << 21 | c2, _OPENERS[3]) | np.isin(c0 << 21 | c1, _OPENERS[2]) | np.isin(c0, _OPENERS[1])
+    found, end, match = [], 0, _ANYWHERE.match
+    for pos in starts[keep].tolist():
+        if pos >= end and (m := match(text, pos)):
+            found.append((pos, _KINDS[m.lastgroup], m.end()))
+            end = m.end()
+    return _as_columns(found)
 
 
 def _per_doc(pos: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -298,7 +395,7 @@ def _dense(text: str, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     last_ref = np.full(n, -1)
     np.maximum.at(last_ref, doc[ref], pos[ref])
     lead = pos == starts[doc]
-    apos, akind, _ = _matches(_ANYWHERE, text)
+    apos, akind, _ = _anywhere_matches(text)
     adoc = _per_doc(apos, starts)
     disc, una = (np.bincount(adoc[akind == k], minlength=n) > 0 for k in (3, 4))
     piv = akind == 5
