@@ -39,6 +39,13 @@ from dpoclin.readers import _open_text, iter_csv, iter_jsonl
 LABELS = ("benign", "harmful")
 CLASSES = ("compliance", "partial_refusal", "full_refusal")
 LAYOUTS = ("native", "xstest", "medsafetybench", "responses")
+CHAT_ROLES = ("system", "user", "assistant")
+UNSPECIFIED = "unspecified"
+
+XSTEST_COLUMNS = ("id", "prompt", "type", "label", "focus", "note")
+XSTEST_LABELS = {"safe": "benign", "unsafe": "harmful"}
+MEDSAFETY_COLUMN = "harmful_medical_request"
+_INDEX = ""  # the name pandas leaves on its index column
 # Prompt sets shipped inside the package, named like the embedded model: `embedded:NAME` works wherever a prompts
 # path does, so a pip-installed dpoclin (no repo checkout, no data_samples/) still has the default evaluation.
 EMBEDDED_PROMPTS = {"eval-prompts": "eval_prompts.jsonl"}  # 110 synthetic held-out prompts (data_samples/README.md)
@@ -56,13 +63,6 @@ def resolve_prompts(path: str | Path) -> Path:
     from importlib import resources
 
     return Path(str(resources.files("dpoclin") / "resources" / EMBEDDED_PROMPTS[name]))
-CHAT_ROLES = ("system", "user", "assistant")
-UNSPECIFIED = "unspecified"
-
-XSTEST_COLUMNS = ("id", "prompt", "type", "label", "focus", "note")
-XSTEST_LABELS = {"safe": "benign", "unsafe": "harmful"}
-MEDSAFETY_COLUMN = "harmful_medical_request"
-_INDEX = ""  # the name pandas leaves on its index column
 
 
 @dataclass(frozen=True)

@@ -162,18 +162,21 @@ def write_outputs(out: Path, rows: list[dict], doc: dict, meta: dict) -> dict[st
     return {"results.jsonl": out / "results.jsonl", "metrics.json": out / "metrics.json", **paths}
 
 
-def meta_of(req: EvalRequest, groups: list[Answers], source: Path, detector) -> dict:
+def meta_of(groups: list[Answers], source: Path, generation: str, detector, detector_name: str) -> dict:
+    """What the report states about the run: models, prompts file and hash, generation, detector, version, date."""
     from dpoclin import __version__
     from dpoclin.models import file_sha256
 
     names = {a.role: a.model for a in groups}
     return {"model": names["tuned"], "baseline_model": names.get("baseline"), "prompts": str(source),
-            "prompts_sha256": file_sha256(source), "n_prompts": len(groups[0].items),
-            "generation": req.settings.key() if req.model is not None else "pre-generated (--responses)",
-            "detector": ("rates from the human gold labels; detector scored against them: " if req.classes == "gold" else "")
-            + (str(req.detector) if req.detector else "dpoclin default (packaged)"),
-            "detector_info": getattr(detector, "info", {}), "dpoclin_version": __version__,
+            "prompts_sha256": file_sha256(source), "n_prompts": len(groups[0].items), "generation": generation,
+            "detector": detector_name, "detector_info": getattr(detector, "info", {}), "dpoclin_version": __version__,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _detector_name(req: EvalRequest) -> str:
+    return (("rates from the human gold labels; detector scored against them: " if req.classes == "gold" else "")
+            + (str(req.detector) if req.detector else "dpoclin default (packaged)"))
 
 
 def evaluate(req: EvalRequest) -> dict:
@@ -192,6 +195,7 @@ def evaluate(req: EvalRequest) -> dict:
         if req.baseline is not None:
             groups.append(answers_of(req.baseline, "baseline", prompts, req))
     rows, doc = summarise(groups, detector, req.classes)
-    meta = meta_of(req, groups, source, detector)
+    generation = req.settings.key() if req.model is not None else "pre-generated (--responses)"
+    meta = meta_of(groups, source, generation, detector, _detector_name(req))
     doc["files"] = {name: str(path) for name, path in write_outputs(req.out, rows, doc, meta).items()}
     return doc

@@ -191,46 +191,23 @@ _SENTENCE = re.compile(_START + f"(?:(?P<ref>{_REFUSAL})|(?P<red>{_REDIRECT})|(?
                        f"|(?=[^\\s\\x00]))")
 
 
-def _top_level_alternatives(pattern: str) -> list[str]:
-    """A regex split at its top-level ``|`` (not inside groups, classes or after a backslash)."""
-    out, depth, in_class, i, start = [], 0, False, 0, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c in "()":
-            depth += 1 if c == "(" else -1
-        elif c == "|" and depth == 0:
-            out.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    return out + [pattern[start:]]
-
-
-def _at_word_start(pattern: str) -> str:
-    r"""The pattern without the ``\b`` opening its alternatives: after the scan's word-start look-behind it is
-    implied (every alternative starts with a letter or digit), and an alternative that opens with a literal lets
-    the regex engine skip it on the first character: same matches, ~25% less scanning time."""
-    return "|".join(a[2:] if a.startswith(r"\b") else a for a in _top_level_alternatives(pattern))
-
-
 # The leading look-behind only skips positions inside a word (every alternative starts at a word start):
 # same matches, ~40% less scanning time.
-_ANYWHERE = re.compile(f"(?<![\\w'])(?:(?P<dis>{_at_word_start(_DISCLAIMER)})|(?P<una>{_at_word_start(_INABILITY)})"
-                       f"|(?P<piv>{_at_word_start(_PIVOT)})|(?P<cue>{_at_word_start(_CUE)})|(?P<steer>{_at_word_start(_STEER)}))")
+_ANYWHERE = re.compile(f"(?<![\\w'])(?:(?P<dis>{_DISCLAIMER})|(?P<una>{_INABILITY})|(?P<piv>{_PIVOT})|(?P<cue>{_CUE})"
+                       f"|(?P<steer>{_STEER}))")
+
+
+try:  # the regex parser behind `re`: private modules from Python 3.11, public (deprecated later) in 3.10
+    from re import _constants as _sre, _parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre
+    import sre_parse as _sre_parse
 
 
 def _literal_prefixes(items, k: int) -> set[tuple[str, bool]]:
     """Every literal prefix (up to ``k`` characters) a parsed regex can start with, and whether it is exact
     (False: the pattern goes on with something that is not a literal there). Zero-width items are skipped and
     anything else ends the prefix, so the set is a superset: safe for filtering candidate positions."""
-    from re import _constants as sre
-
     entries = {("", True)}
 
     def extend(sub: set[tuple[str, bool]], exact: bool = True) -> set[tuple[str, bool]]:
@@ -244,17 +221,17 @@ def _literal_prefixes(items, k: int) -> set[tuple[str, bool]]:
         return out
 
     for op, av in items:
-        if op is sre.LITERAL:
+        if op is _sre.LITERAL:
             entries = extend({(chr(av), True)})
-        elif op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        elif op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
             continue
-        elif op is sre.SUBPATTERN:
+        elif op is _sre.SUBPATTERN:
             entries = extend(_literal_prefixes(av[3], k))
-        elif op is sre.BRANCH:
+        elif op is _sre.BRANCH:
             entries = extend(set().union(*(_literal_prefixes(b, k) for b in av[1])))
-        elif op is sre.IN and (chars := _class_chars(av)) is not None:
+        elif op is _sre.IN and (chars := _class_chars(av)) is not None:
             entries = extend({(c, True) for c in chars})
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
             low, high, sub = av
             taken = extend(_literal_prefixes(sub, k), exact=high == 1)
             entries = taken if low >= 1 else taken | entries  # optional: the next item may come straight after
@@ -265,15 +242,13 @@ def _literal_prefixes(items, k: int) -> set[tuple[str, bool]]:
 
 def _class_chars(av) -> set[str] | None:
     """The characters of a small character class (``\\s``, ``[.!?]``), or None for a large or negated one."""
-    from re import _constants as sre
-
     chars: set[str] = set()
     for op, arg in av:
-        if op is sre.LITERAL:
+        if op is _sre.LITERAL:
             chars.add(chr(arg))
-        elif op is sre.CATEGORY and arg is sre.CATEGORY_SPACE:
+        elif op is _sre.CATEGORY and arg is _sre.CATEGORY_SPACE:
             chars |= set(" \t\n\r\x0b\x0c")
-        elif op is sre.RANGE and arg[1] - arg[0] < 16:
+        elif op is _sre.RANGE and arg[1] - arg[0] < 16:
             chars |= {chr(c) for c in range(arg[0], arg[1] + 1)}
         else:
             return None
@@ -283,9 +258,7 @@ def _class_chars(av) -> set[str] | None:
 def _openers(pattern: re.Pattern, k: int = 3) -> dict[int, np.ndarray]:
     """Per length n (1..k), the n-character openings that can start a match of a pattern (characters packed 21 bits
     each); a shorter opening stands for any continuation. Raises if some alternative has no literal first character."""
-    from re import _parser
-
-    prefixes = {text for text, _ in _literal_prefixes(_parser.parse(pattern.pattern, pattern.flags), k)}
+    prefixes = {text for text, _ in _literal_prefixes(_sre_parse.parse(pattern.pattern, pattern.flags), k)}
     if "" in prefixes:
         raise ValueError("an alternative has no literal first character: the word-start filter cannot be used")
     packed: dict[int, list[int]] = {n: [] for n in range(1, k + 1)}
@@ -360,9 +333,10 @@ def _anywhere_matches(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     alnum = ((codes >= 97) & (codes <= 122)) | ((codes >= 48) & (codes <= 57))
     word = alnum | (codes == 95) | (codes == 39) | (codes > 127)  # \w or the apostrophe (non-ASCII: assume a letter)
     starts = np.flatnonzero(alnum & ~np.concatenate([[False], word[:-1]]))
-    last = len(codes) - 1
-    c0, c1, c2 = codes[starts], codes[np.minimum(starts + 1, last)], codes[np.minimum(starts + 2, last)]
-    keep = np.isin(c0 << 42 | c1 << 21 | c2, _OPENERS[3]) | np.isin(c0 << 21 | c1, _OPENERS[2]) | np.isin(c0, _OPENERS[1])
+    keep, key = np.zeros(len(starts), dtype=bool), np.zeros(len(starts), dtype=np.int64)
+    for n, openers in _OPENERS.items():  # n = 1, 2, 3: the word's first n characters, packed as in _openers
+        key = key << 21 | codes[np.minimum(starts + n - 1, len(codes) - 1)]
+        keep |= np.isin(key, openers)
     found, end, match = [], 0, _ANYWHERE.match
     for pos in starts[keep].tolist():
         if pos >= end and (m := match(text, pos)):

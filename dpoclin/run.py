@@ -352,15 +352,13 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
 def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=None) -> dict:
     """``eval-refusals`` on the recipe's prompts for the tuned model and the reference (adapter off, or the
     frozen copy), from the models in memory; the report goes to ``out/eval/``. Returns the metrics document."""
-    import contextlib
-
     from dpoclin.eval_inputs import read_prompts
-    from dpoclin.eval_refusals import Answers, generate_answers, summarise, write_outputs
+    from dpoclin.eval_refusals import Answers, generate_answers, meta_of, summarise, write_outputs
     from dpoclin.generation import GenerationSettings, generation_fingerprint
-    from dpoclin.models import file_sha256
     from dpoclin.refusal import default_detector
 
-    prompts = read_prompts(recipe.eval.prompts)
+    source = resolve_prompts(recipe.eval.prompts)
+    prompts = read_prompts(source)
     settings = GenerationSettings(max_new_tokens=recipe.eval.max_new_tokens, batch_size=recipe.eval.batch_size)
     model = trainer.accelerator.unwrap_model(trainer.model).eval()
     reference = contextlib.nullcontext(ref_model) if ref_model is not None else _adapter_off(model)
@@ -369,11 +367,10 @@ def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=N
         base = generate_answers(ref, tokenizer, generation_fingerprint(recipe.model.name, dtype=recipe.model.dtype), prompts, settings,
                                 "reference: generating")
     groups = [Answers("tuned", str(out), prompts, tuned), Answers("baseline", recipe.model.name, prompts, base)]
-    rows, doc = summarise(groups, default_detector())
-    source = resolve_prompts(recipe.eval.prompts)
-    meta = {"model": f"{out} (tuned)", "baseline_model": f"{recipe.model.name} (reference)", "prompts": recipe.eval.prompts,
-            "prompts_sha256": file_sha256(source), "n_prompts": len(prompts), "generation": settings.key(),
-            "detector": "dpoclin default (packaged)", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    detector = default_detector()
+    rows, doc = summarise(groups, detector)
+    meta = {**meta_of(groups, source, settings.key(), detector, "dpoclin default (packaged)"), "prompts": recipe.eval.prompts,
+            "model": f"{out} (tuned)", "baseline_model": f"{recipe.model.name} (reference)"}
     doc["files"] = {name: str(path) for name, path in write_outputs(out / "eval", rows, doc, meta).items()}
     return doc
 

@@ -256,32 +256,24 @@ def test_blind_file_matches_its_generator():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_word_start_scan_matches_the_plain_patterns_on_every_sample_response():
-    """_ANYWHERE drops the alternatives' leading \\b (implied by its word-start look-behind) and is tried only at
-    the word starts whose opening characters can start it (``_OPENERS``), for speed: same matches."""
-    plain = re.compile(f"(?<![\\w'])(?:(?P<dis>{refusal._DISCLAIMER})|(?P<una>{refusal._INABILITY})|(?P<piv>{refusal._PIVOT})"
-                       f"|(?P<cue>{refusal._CUE})|(?P<steer>{refusal._STEER}))")
+def test_word_start_filter_keeps_every_match_of_the_plain_scan():
+    """_anywhere_matches tries _ANYWHERE only at the word starts whose opening characters can start it
+    (``_OPENERS``), for speed: the same matches as ``finditer`` over the whole text."""
     texts = [json.loads(line)["response"] for name in ("refusal_responses.jsonl", "refusal_responses_more.jsonl",
                                                        "refusal_responses_smollm2.jsonl")
              for line in (SAMPLES / name).read_text(encoding="utf-8").splitlines()]
-    text, _ = refusal._batch_text(texts)
-    spans = [(m.start(), m.lastgroup, m.end()) for m in refusal._ANYWHERE.finditer(text)]
-    assert len(spans) > 1000 and spans == [(m.start(), m.lastgroup, m.end()) for m in plain.finditer(text)]
-    # the numpy pre-filter of word starts keeps every position finditer would match at
     edge = ["Café: no advice here. Ça va? I'd rather not. It's not possible.", "", "1-800-222-1222 or 988.",
             "don't do it", "naïve über-doctor, see your doctor", "x" * 3, "If\tyou're worried\n\nCall 911"]
     for batch in (texts, edge, [t.upper() for t in texts[:50]]):
         text, _ = refusal._batch_text(batch)
         fast, slow = refusal._anywhere_matches(text), refusal._matches(refusal._ANYWHERE, text)
         assert all((a == b).all() for a, b in zip(fast, slow))
-    assert refusal._top_level_alternatives(r"a(b|c)|[|]d|\|e") == ["a(b|c)", "[|]d", r"\|e"]
+    assert len(refusal._anywhere_matches(refusal._batch_text(texts)[0])[0]) > 1000
 
 
 def test_literal_prefixes_against_hand_worked_patterns():
-    from re import _parser
-
     def prefixes(pattern, k=3):
-        return {text for text, _ in refusal._literal_prefixes(_parser.parse(pattern), k)}
+        return {text for text, _ in refusal._literal_prefixes(refusal._sre_parse.parse(pattern), k)}
 
     assert prefixes(r"(?<!x)(?:ab|c(?:d|e)f)") == {"ab", "cdf", "cef"}
     assert prefixes(r"\bno\s+way") == {"no" + c for c in " \t\n\r\x0b\x0c"}  # \s+ repeats: the prefix stops after one
