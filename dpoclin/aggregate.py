@@ -54,6 +54,7 @@ class ResponseVerdict:
     acceptable: Vote = NO_VOTE  # value: True | False | None
     ratings: dict[str, float] = field(default_factory=dict)  # aggregated per dimension
     score: float | None = None  # weighted mean of ``ratings``
+    safety_min: float | None = None  # the lowest safety rating any annotator gave (the safety veto's input)
 
     @property
     def refusal_label(self) -> str | None:
@@ -98,24 +99,26 @@ def weighted_score(ratings: Mapping[str, float], weights: Mapping[str, float]) -
     return sum(weights.get(d, 1.0) * r for d, r in ratings.items()) / total
 
 
-def _aggregate_ratings(judgments: Sequence[Judgment], rid: str, how: str) -> dict[str, float]:
+def _ratings_by_dimension(judgments: Sequence[Judgment], rid: str) -> dict[str, list[float]]:
     by_dim: dict[str, list[float]] = {}
     for j in judgments:
         for dim, value in j.ratings.get(rid, {}).items():
             by_dim.setdefault(dim, []).append(value)
-    reduce = statistics.median if how == "median" else statistics.fmean
-    return {dim: float(reduce(values)) for dim, values in by_dim.items()}
+    return by_dim
 
 
 def _response_verdict(judgments: Sequence[Judgment], response: Response, how: str, weights) -> ResponseVerdict:
     rid = response.id
-    ratings = _aggregate_ratings(judgments, rid, how)
+    by_dim = _ratings_by_dimension(judgments, rid)
+    reduce = statistics.median if how == "median" else statistics.fmean
+    ratings = {dim: float(reduce(values)) for dim, values in by_dim.items()}
     return ResponseVerdict(
         response=response,
         refusal=majority([j.refusal[rid] for j in judgments if rid in j.refusal]),
         acceptable=majority([j.acceptable[rid] for j in judgments if rid in j.acceptable]),
         ratings=ratings,
         score=weighted_score(ratings, weights),
+        safety_min=min(by_dim["safety"]) if "safety" in by_dim else None,
     )
 
 

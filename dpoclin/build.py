@@ -37,7 +37,8 @@ from dpoclin.errors import DpoclinError, RecordRejected
 from dpoclin.importers import ImportReject, RawRecord, iter_records
 from dpoclin.pairing import PAIR_TYPES, PairingConfig, TaskOutput, build_task_outputs
 from dpoclin.schema import TIE, Judgment, parse_record
-from dpoclin.split import assign_test_tasks
+from dpoclin.near_duplicates import DEFAULT_THRESHOLD, exact_key, prompt_text, signature
+from dpoclin.split import SplitUnit, assign_test_split
 from dpoclin.summary import build_summary
 from dpoclin.trl_format import finish_kto_row, finish_pair_row, kto_row, kto_schema, pair_row, pair_schema
 from dpoclin.writers import OUTPUT_FORMATS, AtomicDir, JsonlWriter, open_row_writer, write_json
@@ -58,6 +59,9 @@ class BuildOptions:
     pairing: PairingConfig = field(default_factory=PairingConfig)
     # 10% of tasks: enough held-out pairs per type to read implicit-reward accuracy, most data still trains.
     test_size: float = 0.1
+    # Prompts at or above this word 1+2-gram Jaccard are one question and share a split (prompts equal
+    # after normalisation always do). See near_duplicates.DEFAULT_THRESHOLD for the reason.
+    prompt_similarity: float = DEFAULT_THRESHOLD
     seed: int = 42
     output_format: str = "jsonl"
     strict: bool = False
@@ -71,6 +75,8 @@ class BuildOptions:
         self.pairing.validate()
         if not 0 <= self.test_size < 1:
             raise DpoclinError(f"--test-size must be in [0, 1), got {self.test_size}")
+        if not 0 < self.prompt_similarity <= 1:
+            raise DpoclinError(f"--prompt-similarity must be in (0, 1], got {self.prompt_similarity}")
         if self.workers < 1:
             raise DpoclinError(f"--workers must be >= 1, got {self.workers}")
         if not self.inputs:
@@ -196,7 +202,7 @@ class PartitionJob:
 @dataclass
 class PartitionResult:
     stats: BuildStats
-    strata: list[tuple[str, str]]
+    strata: list[SplitUnit]
 
 
 def run_partition(job: PartitionJob) -> PartitionResult:
@@ -208,7 +214,7 @@ class _PartitionWorker:
     def __init__(self, job: PartitionJob):
         self.job, self.cfg = job, job.cfg
         self.stats = BuildStats()
-        self.strata: list[tuple[str, str]] = []
+        self.strata: list[SplitUnit] = []
         # One generator per partition: the KTO bucket of each example does not depend on scheduling.
         self.rng = random.Random(f"{job.seed}:partition:{job.index}")
 
@@ -286,7 +292,9 @@ class _PartitionWorker:
         self.rejects.task(task, out)
         if out.pairs or out.kto:
             stratum = min((PAIR_TYPES.index(p.pair_type) for p in out.pairs), default=None)
-            self.strata.append((task.task_id, PAIR_TYPES[stratum] if stratum is not None else "kto_only"))
+            text = prompt_text(task.messages)
+            self.strata.append(SplitUnit(task.task_id, PAIR_TYPES[stratum] if stratum is not None else "kto_only",
+                                         exact_key(text), signature(text)))
 
     def _feed_agreement(self, task: TaskAggregate, judgments: list[Judgment]) -> None:
         position = {r.id: str(i) for i, r in enumerate(task.responses)}
@@ -313,7 +321,7 @@ class Builder:
         self.opt, self.cfg = options, options.pairing
         self.stats = BuildStats()
         self.progress = progress  # dpoclin.cli.ProgressReporter-like: .phase(name) / .advance(n)
-        self.strata: list[tuple[str, str]] = []
+        self.strata: list[SplitUnit] = []
 
     # -- pass 1: read and route every record to its task's partition -------------------
     def _partition_inputs(self) -> None:
@@ -374,7 +382,8 @@ class Builder:
     # -- passes 3 and 4: split, then the final files -------------------------------------
     def _write_outputs(self, tmp: Path) -> None:
         self._tick_phase("writing outputs")
-        test = assign_test_tasks(self.strata, self.opt.test_size, self.opt.seed)
+        test, self.prompt_groups = assign_test_split(self.strata, self.opt.test_size, self.opt.seed,
+                                                     (*PAIR_TYPES, "kto_only"), self.opt.prompt_similarity)
         conv, fmt = self.stats.conversational, self.opt.output_format
         writer = open_row_writer(tmp, "pairs", fmt, lambda: pair_schema(conv))
         try:
@@ -421,7 +430,7 @@ class Builder:
             finally:
                 self.rejects.close()
             self._write_outputs(tmp)
-            summary = build_summary(self.stats, self.opt, inputs, len(self.strata), self.test_tasks)
+            summary = build_summary(self.stats, self.opt, inputs, len(self.strata), self.test_tasks, self.prompt_groups)
             write_json(tmp / "summary.json", summary)
             write_json(tmp / "manifest.json", self._manifest(inputs))
             shutil.rmtree(self.work.dir)
@@ -451,7 +460,8 @@ class Builder:
             "seed": self.opt.seed,
             "options": {
                 "input_format": self.opt.input_format, "output_format": self.opt.output_format,
-                "test_size": self.opt.test_size, "strict": self.opt.strict,
+                "test_size": self.opt.test_size, "prompt_similarity": self.opt.prompt_similarity,
+                "strict": self.opt.strict, "safety_veto": cfg.safety_veto,
                 "safety_floor": cfg.safety_floor, "rating_gap": cfg.rating_gap,
                 "dimension_weights": cfg.dimension_weights, "dimensions": sorted(cfg.dimensions),
                 "clinical_roles": sorted(cfg.clinical_roles), "tie_policy": cfg.tie_policy,

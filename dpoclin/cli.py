@@ -63,6 +63,16 @@ class ProgressReporter:
         self.progress.advance(self.task, n)
 
 
+def _default(config: str, name: str):
+    """The default of a library config field, so the CLI restates no default."""
+    import dataclasses
+
+    from dpoclin import build, pairing
+
+    cls = {"PairingConfig": pairing.PairingConfig, "BuildOptions": build.BuildOptions}[config]
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
+
+
 def _csv_list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
@@ -92,6 +102,8 @@ def build_pairs_cmd(
     test_size: Annotated[float, typer.Option(help="Share of TASKS held out for test (stratified by pair type). 0.1 keeps most data for training while leaving enough pairs per type to measure.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for the split and the KTO shuffle.")] = 42,
     safety_floor: Annotated[float, typer.Option(help="Safety rating at or below which a response is never chosen and is an unsafe complier (2 = 'could cause harm').")] = 2.0,
+    safety_veto: Annotated[str, typer.Option(help="How ratings meet --safety-floor: 'any' (one clinical annotator at or below it vetoes the response: a safety board treats one physician's harm flag as a stop, not a vote) or 'mean' (the aggregated rating).")] = _default("PairingConfig", "safety_veto"),
+    prompt_similarity: Annotated[float, typer.Option(help="Prompts at or above this word 1+2-gram Jaccard (or equal after normalising case, spacing and punctuation) are one question and share a split; 1 = near-identical only.")] = _default("BuildOptions", "prompt_similarity"),
     rating_gap: Annotated[float, typer.Option(help="Minimum weighted-score gap for a rating_gap pair: one Likert step, so single-rating noise makes no pair.")] = 1.0,
     dimension_weights: Annotated[Optional[str], typer.Option(help="Weights of the rating dimensions, e.g. 'safety=2,accuracy=2,completeness=1'. Default: accuracy and safety 2, others 1.")] = None,
     dimensions: Annotated[Optional[str], typer.Option(help="Extra rating dimensions to accept beyond the five defaults, comma-separated.")] = None,
@@ -120,10 +132,11 @@ def build_pairs_cmd(
     weights = dict(DEFAULT_DIMENSION_WEIGHTS)
     weights.update(_weights(dimension_weights) or {})
     roles = frozenset(normalise_role(r) for r in _csv_list(clinical_roles)) if clinical_roles else DEFAULT_CLINICAL_ROLES
-    pairing = PairingConfig(safety_floor=safety_floor, rating_gap=rating_gap, dimension_weights=weights, dimensions=dims,
+    pairing = PairingConfig(safety_floor=safety_floor, safety_veto=safety_veto, rating_gap=rating_gap, dimension_weights=weights, dimensions=dims,
                             clinical_roles=roles, tie_policy=tie_policy, rating_aggregate=rating_aggregate,
                             kto_desirable_min=kto_desirable_min, kto_undesirable_max=kto_undesirable_max, near_identical=near_identical)
     options = BuildOptions(inputs=list(exports), out=out, input_format=input_format, pairing=pairing, test_size=test_size,
+                           prompt_similarity=prompt_similarity,
                            seed=seed, output_format=output_format, strict=strict, overwrite=overwrite,
                            workers=workers or os.cpu_count() or 1,
                            labelstudio=_labelstudio_options(annotators, default_role, ls_map, prompt_key, response_keys))

@@ -10,8 +10,19 @@ Rules, in the order that claims a response pair (the most specific signal wins):
 4. verdict            an acceptable response over an unacceptable one (verdicts alone).
 5. rating_gap         the higher weighted rating score, when the gap clears the threshold.
 
-Safety gate: a response whose aggregated safety rating is at or below the floor is never
-chosen, whatever the preference; a preference that contradicts the gate is a conflict.
+Safety gate: a response that any clinical annotator rated at or below the safety floor
+(``safety_veto="any"``; or whose mean/median rating is, with ``"mean"``) is never chosen and
+never KTO-desirable, whatever the preference.
+
+Invariants, whatever the rule, option or input (tests/test_pairing_properties.py checks them on
+random exports):
+
+- an ``unhelpful`` refusal is never chosen and never desirable;
+- a gated response is never chosen and never desirable;
+- an unacceptable response is never chosen over an acceptable one, and never desirable;
+- contradictory judgments give no pair or KTO example but a ``conflicts_*`` reject: an
+  appropriate refusal judged unacceptable, and a pair whose direction a majority preference
+  contradicts (e.g. the majority preferred an unacceptable answer over an acceptable one).
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ PAIR_TYPES = ("over_refusal", "unsafe_compliance", "preference", "verdict", "rat
 DEFAULT_CLINICAL_ROLES = frozenset(
     {"physician", "resident", "fellow", "nurse_practitioner", "physician_assistant", "pharmacist", "registered_nurse", "nurse"}
 )
+SAFETY_VETOES = ("any", "mean")
 DEFAULT_DIMENSION_WEIGHTS = {"accuracy": 2.0, "safety": 2.0, "completeness": 1.0, "reasoning": 1.0, "communication": 1.0}
 
 
@@ -37,6 +49,10 @@ class PairingConfig:
     # Safety rating (1-5) at or below which a response is unsafe: never chosen, undesirable for KTO.
     # 2 = "could cause harm" on the shipped rubric; 3 is "acceptable with caveats".
     safety_floor: float = 2.0
+    # How annotators' safety ratings meet the floor: "any" (one clinician at or below it vetoes the
+    # response) or "mean" (the aggregated rating, --rating-aggregate). "any": a safety board treats one
+    # physician's harm flag as a stop, not a vote to be averaged away by two colleagues.
+    safety_veto: str = "any"
     # Minimum weighted-score gap (rating points) for a rating_gap pair: one full Likert step,
     # so that +-1 annotator noise on one dimension alone never creates a pair.
     rating_gap: float = 1.0
@@ -63,6 +79,8 @@ class PairingConfig:
 
         if self.tie_policy not in ("downweight", "reject"):
             raise DpoclinError(f"--tie-policy must be 'downweight' or 'reject', got {self.tie_policy!r}")
+        if self.safety_veto not in SAFETY_VETOES:
+            raise DpoclinError(f"--safety-veto must be one of {', '.join(SAFETY_VETOES)}, got {self.safety_veto!r}")
         if self.rating_aggregate not in ("mean", "median"):
             raise DpoclinError(f"--rating-aggregate must be 'mean' or 'median', got {self.rating_aggregate!r}")
         if not 1 <= self.safety_floor < 5:
@@ -120,8 +138,8 @@ class TaskOutput:
 # --- response predicates -------------------------------------------------------------
 
 def gated(v: ResponseVerdict, cfg: PairingConfig) -> bool:
-    """Safety gate: aggregated safety rating at or below the floor."""
-    safety = v.ratings.get("safety")
+    """Safety gate: any annotator's safety rating (``safety_veto="any"``) or the aggregated one at or below the floor."""
+    safety = v.safety_min if cfg.safety_veto == "any" else v.ratings.get("safety")
     return safety is not None and safety <= cfg.safety_floor
 
 
@@ -225,11 +243,12 @@ def _margin(chosen: ResponseVerdict, rejected: ResponseVerdict, task: TaskAggreg
     return None, None
 
 
-def _preference_conflict(pair_type: str, chosen: ResponseVerdict, task: TaskAggregate) -> str | None:
-    """A majority preference that points the other way from a rule-decided pair."""
-    winner = task.preference.value
-    if pair_type != "preference" and winner not in (None, "tie", chosen.response.id) and winner in task.verdicts:
-        return f"preference_overridden_by_{pair_type}"
+def _preference_conflict(pair_type: str, chosen: ResponseVerdict, rejected: ResponseVerdict,
+                         task: TaskAggregate) -> tuple[str, str] | None:
+    """A majority preference that points the other way from a rule-decided pair: contradictory judgments."""
+    if pair_type != "preference" and task.preference.value == rejected.response.id:
+        return "conflicts_preference", (f"{pair_type} would choose {chosen.response.id!r}, but the majority preferred "
+                                        f"{rejected.response.id!r}")
     return None
 
 
@@ -242,12 +261,18 @@ def _pair_reject_reason(task: TaskAggregate) -> tuple[str, str]:
     return "no_preference_signal", "no preference, verdicts, refusal labels or rating gap decide this pair"
 
 
-def _blocked(pair_type: str, chosen: ResponseVerdict, vote: Vote, cfg: PairingConfig) -> tuple[str, str] | None:
-    """Why a rule's candidate may not be emitted, or None."""
+def _blocked(pair_type: str, chosen: ResponseVerdict, rejected: ResponseVerdict, vote: Vote,
+             cfg: PairingConfig) -> tuple[str, str] | None:
+    """Why a rule's candidate may not be emitted (an invariant it would break), or None."""
+    cid = chosen.response.id
     if gated(chosen, cfg):
-        return "conflicts_safety_gate", f"{pair_type} would choose {chosen.response.id!r}, rated safety <= {cfg.safety_floor}"
-    if pair_type == "preference" and chosen.refusal_label == "unhelpful":
-        return "conflicts_refusal_label", f"preferred response {chosen.response.id!r} is an unhelpful refusal"
+        return "conflicts_safety_gate", f"{pair_type} would choose {cid!r}, rated safety <= {cfg.safety_floor}"
+    if chosen.refusal_label == "unhelpful":
+        return "conflicts_refusal_label", f"{pair_type} would choose {cid!r}, an unhelpful refusal"
+    if chosen.refusal_label == "appropriate" and chosen.verdict is False:
+        return "conflicts_refusal_verdict", f"{cid!r} is labelled an appropriate refusal but judged unacceptable"
+    if chosen.verdict is False and rejected.verdict is True:
+        return "conflicts_verdict", f"{pair_type} would choose unacceptable {cid!r} over acceptable {rejected.response.id!r}"
     if cfg.tie_policy == "reject" and vote.n_votes > 0 and not vote.unanimous:
         return "disagreement", f"{pair_type} agreement {vote.agreement:.2f} < 1 under --tie-policy reject"
     return None
@@ -265,15 +290,17 @@ def pair_candidate(x: ResponseVerdict, y: ResponseVerdict, task: TaskAggregate, 
         if decided is None:
             continue
         chosen, rejected, vote = decided
-        block = _blocked(pair_type, chosen, vote, cfg)
+        block = _blocked(pair_type, chosen, rejected, vote, cfg)
         if block is not None:
             first_block = first_block or block
             continue
+        if (contradiction := _preference_conflict(pair_type, chosen, rejected, task)) is not None:
+            return Rejected("pair", task.task_id, *contradiction, ids)
         margin, source = _margin(chosen, rejected, task)
         weight = vote.agreement if (vote.n_votes > 0 and cfg.tie_policy == "downweight") else 1.0
         conflict = first_block[0] if first_block and first_block[0].startswith("conflicts_") else None
         return Pair(task.task_id, pair_type, chosen, rejected, margin, source, round(weight, 4),
-                    round(vote.agreement, 4), conflict or _preference_conflict(pair_type, chosen, task))
+                    round(vote.agreement, 4), conflict)
     if first_block is not None:
         return Rejected("pair", task.task_id, first_block[0], first_block[1], ids)
     if x.score is not None and y.score is not None:
@@ -286,6 +313,8 @@ def pair_candidate(x: ResponseVerdict, y: ResponseVerdict, task: TaskAggregate, 
 
 def kto_label(v: ResponseVerdict, task: TaskAggregate, cfg: PairingConfig) -> tuple[bool | None, str, float]:
     """(label, reason, agreement): True desirable, False undesirable, None excluded."""
+    if v.refusal_label == "appropriate" and v.verdict is False:  # contradictory judgments: no example
+        return None, "conflicts_refusal_verdict", 0.0
     if gated(v, cfg):
         return False, "unsafe_rating", 1.0
     if v.refusal_label == "appropriate":
@@ -305,12 +334,19 @@ def kto_label(v: ResponseVerdict, task: TaskAggregate, cfg: PairingConfig) -> tu
     return None, "intermediate_rating", 0.0
 
 
+def _kto_reject_detail(v: ResponseVerdict, reason: str) -> str:
+    if reason == "conflicts_refusal_verdict":
+        return f"{v.response.id!r} is labelled an appropriate refusal but judged unacceptable"
+    return f"score {v.score:.2f}" if v.score is not None else "no verdict, rating or refusal label"
+
+
 def _kto_examples(task: TaskAggregate, cfg: PairingConfig, out: TaskOutput) -> None:
     for v in task.verdicts.values():
         label, reason, agreement = kto_label(v, task, cfg)
         if label is None:
-            detail = f"score {v.score:.2f}" if v.score is not None else "no verdict, rating or refusal label"
-            out.rejects.append(Rejected("kto", task.task_id, reason, detail, (v.response.id,)))
+            out.rejects.append(Rejected("kto", task.task_id, reason, _kto_reject_detail(v, reason), (v.response.id,)))
+            if reason.startswith("conflicts_"):
+                out.conflicts.append(reason)
         else:
             if v.verdict is True and not label:
                 out.conflicts.append("acceptable_but_unsafe_rating")

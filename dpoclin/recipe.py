@@ -108,6 +108,7 @@ class EvalConfig:
     enabled: bool = _f(True, "Run the comparison after training.")  # the report is the point of the run
     max_new_tokens: int = _f(256, "Generation length per prompt.")  # one complete clinical answer
     batch_size: int = _f(16, "Prompts per generation batch.")  # measured 6-10x the tokens/s of one at a time on CPU; fits any GPU
+    allow_prompt_overlap: bool = _f(False, "Train even when eval prompts duplicate training prompts (the comparison then measures recall).")  # a before/after on trained-on prompts flatters the run
 
 
 @dataclass

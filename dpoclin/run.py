@@ -269,6 +269,30 @@ def check_data(recipe: Recipe, data_dir: Path) -> list[str]:
             f"paper's band [1, 4/3]: set desirable_weight={lam_d:g}, undesirable_weight={lam_u:g}, or null both (from the data)"]
 
 
+def check_eval_overlap(recipe: Recipe, data_dir: Path) -> None:
+    """Refuse to train on a prompt that the post-train evaluation asks again (equal after normalising case,
+    spacing and punctuation, or a near-duplicate): the before/after would measure recall, not alignment."""
+    from dpoclin.data import load_rows
+    from dpoclin.eval_inputs import read_prompts
+    from dpoclin.near_duplicates import DEFAULT_THRESHOLD, PromptIndex, prompt_text
+
+    prompts = read_prompts(recipe.eval.prompts)
+    index = PromptIndex((prompt_text([{"role": r, "content": c} for r, c in p.messages]) for p in prompts), DEFAULT_THRESHOLD)
+    hits: dict[str, tuple[Path, dict, int]] = {}
+    seen: set[str] = set()
+    for path in data_files(recipe, data_dir):
+        for row in load_rows(path, recipe.data.train_split):
+            text = prompt_text(row.get("prompt") or [])
+            if text not in seen and (i := index.match(text)) is not None:
+                hits[text] = (path, row, i)
+            seen.add(text)
+    if hits:
+        path, row, i = next(iter(hits.values()))
+        raise DpoclinError(f"{path}: {len(hits)} training prompt(s) duplicate eval prompts, e.g. task {row.get('task_id')!r} "
+                           f"and {prompts[i].source} ({prompts[i].id}): remove them from the training data or from "
+                           "eval.prompts, or pass --set eval.allow_prompt_overlap=true to train anyway")
+
+
 def preflight(recipe: Recipe, data_dir: Path, out: Path, resume: bool) -> list[str]:
     """Everything checkable before any model loads or process starts: the recipe, the data, the run directory.
     Returns warnings (hardware mismatches, KTO weights out of band)."""
@@ -280,6 +304,8 @@ def preflight(recipe: Recipe, data_dir: Path, out: Path, resume: bool) -> list[s
     if recipe.eval.enabled and not resolve_prompts(recipe.eval.prompts).is_file():
         raise DpoclinError(f"{recipe.eval.prompts}: no such file (eval.prompts, the prompts answered before and after training): "
                            "pass --set eval.prompts=FILE, or --no-eval to skip the evaluation")
+    if recipe.eval.enabled and not recipe.eval.allow_prompt_overlap:
+        check_eval_overlap(recipe, data_dir)
     if resume:
         last_checkpoint(out)
         check_resume_recipe(recipe, out)

@@ -75,7 +75,8 @@ def _kto_section(stats) -> dict:
     }
 
 
-def build_summary(stats, options, inputs: list[dict], tasks_with_output: int, test_tasks: int) -> dict:
+def build_summary(stats, options, inputs: list[dict], tasks_with_output: int, test_tasks: int,
+                  prompt_groups: int | None = None) -> dict:
     rejected = sum(stats.record_rejects.values())
     by_type = _by_split(stats.pairs, PAIR_TYPES)
     summary = {
@@ -91,6 +92,7 @@ def build_summary(stats, options, inputs: list[dict], tasks_with_output: int, te
             "aggregated": stats.tasks, "with_output": tasks_with_output,
             "without_output": stats.tasks - tasks_with_output,
             "train": tasks_with_output - test_tasks, "test": test_tasks,
+            "prompt_groups": prompt_groups,  # tasks sharing a (near-)duplicate prompt share a split
         },
         "pairs": {
             "total": sum(stats.pairs.values()),

@@ -41,12 +41,12 @@ def test_over_refusal_from_ratings_alone():
     assert only_pair(out).pair_type == "over_refusal"
 
 
-def test_unhelpful_refusal_never_chosen_even_when_preferred():
+def test_preferred_unhelpful_refusal_over_acceptable_answer_is_a_conflict_not_a_pair():
+    # The refusal label and verdict say a, the preference says b: contradictory judgments train nothing.
     out = outputs([record(refusal={"b": "unhelpful"}, acceptable={"a": True}, preference="b")])
-    pair = only_pair(out)
-    assert pair.chosen.response.id == "a"
-    assert pair.conflict == "preference_overridden_by_over_refusal"
-    assert out.conflicts == ["preference_overridden_by_over_refusal"]
+    assert out.pairs == []
+    assert reasons(out) == ["conflicts_preference"]
+    assert out.conflicts == ["conflicts_preference"]
 
 
 def test_preferred_unhelpful_refusal_against_bad_answer_is_a_conflict_not_a_pair():
@@ -85,11 +85,11 @@ def test_safety_floor_is_configurable():
 
 # --- safety gate -------------------------------------------------------------------------
 
-def test_preference_for_gated_response_falls_back_to_rating_gap_with_conflict():
+def test_preference_for_gated_response_is_a_conflict_not_a_reversed_pair():
     rec = record(responses={"a": ANSWER, "b": OTHER}, preference="b",
                  ratings={"a": GOOD_RATINGS, "b": {**GOOD_RATINGS, "safety": 1, "accuracy": 2}})
-    pair = only_pair(outputs([rec]))
-    assert (pair.pair_type, pair.chosen.response.id, pair.conflict) == ("rating_gap", "a", "conflicts_safety_gate")
+    out = outputs([rec])
+    assert out.pairs == [] and reasons(out) == ["conflicts_preference"]
 
 
 def test_gated_response_is_never_chosen_even_by_rating_gap():

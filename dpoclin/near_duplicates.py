@@ -1,0 +1,151 @@
+"""Near-duplicate prompts: one normalised key and a MinHash signature per prompt, grouped by LSH.
+
+build-pairs splits by prompt group (a question re-exported under another task id, or reworded by a
+word or two, stays on one side of the split) and ``dpoclin train`` checks its eval prompts against the
+training prompts with the same index. A prompt is the text of its user turns: the same question under
+another system prompt is the same question.
+
+Two prompts are near-duplicates when the Jaccard similarity of their word 1- and 2-gram sets, estimated
+from ``N_HASHES`` MinHash values, is at or above a threshold. Candidates come from locality-sensitive
+hashing (``N_BANDS`` bands of ``ROWS`` values), so the cost grows with the number of prompts, not its
+square. Everything is seeded and deterministic: the same prompts give the same groups on any machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+# Word 1+2-gram Jaccard at or above which two prompts count as one question (build-pairs' split and
+# train's eval-overlap check): a re-export with a word or two changed is caught; "for adults" vs "for
+# children" in a 9-word question (0.79) is not.
+DEFAULT_THRESHOLD = 0.8
+# 64 hashes: the Jaccard estimate's standard error is <= 0.0625, enough to tell 0.8 from 0.5.
+N_HASHES = 64
+# 16 bands x 4 rows: a pair at Jaccard 0.8 is a candidate with probability 1 - (1 - 0.8^4)^16 > 0.9999.
+N_BANDS, ROWS = 16, 4
+_rng = np.random.default_rng(20240611)
+# multiply-shift hashing (Dietzfelbinger et al. 1997): h_i(x) = ((a_i * x + b_i) mod 2^64) >> 32, a_i odd
+_A = _rng.integers(0, 1 << 63, N_HASHES, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _rng.integers(0, 1 << 63, N_HASHES, dtype=np.uint64)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def prompt_text(prompt: str | Iterable[dict]) -> str:
+    """The text that identifies a prompt: a plain prompt string, or the user turns of a chat, in order."""
+    if isinstance(prompt, str):
+        return prompt
+    return "\n".join(str(m.get("content", "")) for m in prompt if m.get("role", "user") == "user")
+
+
+def normalise(text: str) -> str:
+    """Lower-cased words joined by single spaces: case, whitespace and punctuation do not count."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def exact_key(text: str) -> str:
+    """A short digest of the normalised text: equal for prompts that differ only in case, spacing, punctuation."""
+    return hashlib.blake2b(normalise(text).encode(), digest_size=12).hexdigest()
+
+
+def _shingle_hashes(words: Sequence[str]) -> np.ndarray:
+    grams = list(words) + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    digests = [hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams or [""]]
+    return np.frombuffer(b"".join(digests), dtype=np.uint64)
+
+
+def signature(text: str) -> np.ndarray:
+    """MinHash of the word 1- and 2-grams of the normalised text: ``N_HASHES`` uint32 values."""
+    h = _shingle_hashes(normalise(text).split())
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps mod 2^64, as multiply-shift hashing wants
+        values = (_A[:, None] * h[None, :] + _B[:, None]) >> np.uint64(32)
+    return values.min(axis=1).astype(np.uint32)
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of equal MinHash values: an unbiased estimate of the Jaccard similarity."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def _bands(sig: np.ndarray) -> list[tuple[int, bytes]]:
+    raw = sig.tobytes()
+    width = ROWS * sig.itemsize
+    return [(band, raw[band * width:(band + 1) * width]) for band in range(N_BANDS)]
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def group_prompts(keys: Sequence[str], signatures: Sequence[np.ndarray], threshold: float) -> list[int]:
+    """A group number per prompt (the smallest index in its group): equal ``keys`` share a group, and so
+    do prompts whose estimated Jaccard is >= ``threshold`` (transitively)."""
+    uf = _UnionFind(len(keys))
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        uf.union(first.setdefault(key, i), i)
+    buckets: dict[tuple, list[int]] = {}
+    for i, sig in enumerate(signatures):
+        for band in _bands(sig):
+            buckets.setdefault(band, []).append(i)
+    for members in buckets.values():
+        _link_bucket(uf, members, signatures, threshold)
+    return [uf.find(i) for i in range(len(keys))]
+
+
+def _link_bucket(uf: _UnionFind, members: list[int], signatures, threshold: float) -> None:
+    """Link the prompts of one LSH bucket that clear the threshold: every pair in a small bucket; in a
+    large one (a template many prompts share) each prompt against the bucket's first, which stays linear."""
+    pairs = ((members[0], j) for j in members[1:]) if len(members) > 32 else (
+        (i, j) for a, i in enumerate(members) for j in members[a + 1:])
+    for i, j in pairs:
+        if uf.find(i) != uf.find(j) and estimated_jaccard(signatures[i], signatures[j]) >= threshold:
+            uf.union(i, j)
+
+
+class PromptIndex:
+    """Prompts to check others against: ``matches(text)`` is the indexed prompts it duplicates."""
+
+    def __init__(self, texts: Iterable[str], threshold: float):
+        self.threshold = threshold
+        self.texts: list[str] = []
+        self.keys: dict[str, int] = {}
+        self.sigs: list[np.ndarray] = []
+        self.buckets: dict[tuple, list[int]] = {}
+        for text in texts:
+            self._add(text)
+
+    def _add(self, text: str) -> None:
+        i = len(self.texts)
+        self.texts.append(text)
+        self.keys.setdefault(exact_key(text), i)
+        sig = signature(text)
+        self.sigs.append(sig)
+        for band in _bands(sig):
+            self.buckets.setdefault(band, []).append(i)
+
+    def match(self, text: str) -> int | None:
+        """Index of an indexed prompt that ``text`` equals after normalisation or near-duplicates, else None."""
+        if (i := self.keys.get(exact_key(text))) is not None:
+            return i
+        sig = signature(text)
+        for band in _bands(sig):
+            for i in self.buckets.get(band, ()):
+                if estimated_jaccard(self.sigs[i], sig) >= self.threshold:
+                    return i
+        return None
