@@ -168,6 +168,13 @@ def render_summary(console, summary: dict, out_dir: str) -> None:
         pairs.add_row(name, str(row["train"]), str(row["test"]), str(row["total"]))
     pairs.add_row("[bold]all", str(summary["pairs"]["train"]), str(summary["pairs"]["test"]), str(summary["pairs"]["total"]))
     console.print(pairs)
+    if summary["conflicts"]:
+        console.print(_counter_table("Conflicting judgments (see rejects.jsonl)",
+                                     summary["conflicts"]))
+    tasks = summary["tasks"]
+    if tasks.get("prompt_groups") is not None:
+        console.print(f"Split by prompt: {tasks['with_output']} tasks in {tasks['prompt_groups']} prompt groups "
+                      f"(duplicates share a split): {tasks['train']} train, {tasks['test']} test")
     console.print(_kto_table(summary["kto"]))
     console.print(_agreement_table(summary["agreement"]))
     annotators = _annotator_table(summary["agreement"]["preference"].get("per_annotator") or {})
