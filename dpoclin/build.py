@@ -68,11 +68,11 @@ class BuildOptions:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     def validate(self) -> None:
+        from dpoclin.validate import AT_LEAST_ONE, Range, check_all
+
         self.pairing.validate()
-        if not 0 <= self.test_size < 1:
-            raise DpoclinError(f"--test-size must be in [0, 1), got {self.test_size}")
-        if self.workers < 1:
-            raise DpoclinError(f"--workers must be >= 1, got {self.workers}")
+        check_all([("--test-size", self.test_size, Range(0, 1, hi_open=True)), ("--workers", self.workers, AT_LEAST_ONE),
+                   ("--seed", self.seed, Range(integer=True)), ("partition_bytes", self.partition_bytes, AT_LEAST_ONE)])
         if not self.inputs:
             raise DpoclinError("give at least one export file")
         if self.output_format not in OUTPUT_FORMATS:

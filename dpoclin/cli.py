@@ -125,7 +125,7 @@ def build_pairs_cmd(
                             kto_desirable_min=kto_desirable_min, kto_undesirable_max=kto_undesirable_max, near_identical=near_identical)
     options = BuildOptions(inputs=list(exports), out=out, input_format=input_format, pairing=pairing, test_size=test_size,
                            seed=seed, output_format=output_format, strict=strict, overwrite=overwrite,
-                           workers=workers or os.cpu_count() or 1,
+                           workers=(os.cpu_count() or 1) if workers is None else workers,
                            labelstudio=_labelstudio_options(annotators, default_role, ls_map, prompt_key, response_keys))
     with ProgressReporter(err_console.is_terminal) as progress:
         summary = build_pairs(options, progress)
