@@ -36,7 +36,7 @@ from dpoclin.aggregate import TaskAggregate, aggregate_task
 from dpoclin.errors import DpoclinError, RecordRejected
 from dpoclin.importers import ImportReject, RawRecord, iter_records
 from dpoclin.pairing import PAIR_TYPES, PairingConfig, TaskOutput, build_task_outputs
-from dpoclin.schema import TIE, Judgment, parse_record
+from dpoclin.schema import TIE, UNKNOWN_FIELD_POLICIES, Judgment, parse_record
 from dpoclin.split import assign_test_tasks
 from dpoclin.summary import build_summary
 from dpoclin.trl_format import finish_kto_row, finish_pair_row, kto_row, kto_schema, pair_row, pair_schema
@@ -62,6 +62,8 @@ class BuildOptions:
     output_format: str = "jsonl"
     strict: bool = False
     overwrite: bool = False
+    # A native field that is a typo of a known one (difflib near miss): reject the record, warn and keep it, or ignore.
+    unknown_fields: str = "reject"
     # Input bytes per partition: a worker holds one partition in memory (~4x its size).
     partition_bytes: int = 64 << 20
     # Worker processes for pass 2 (partitions are independent); results do not depend on it.
@@ -77,6 +79,8 @@ class BuildOptions:
             raise DpoclinError("give at least one export file")
         if self.output_format not in OUTPUT_FORMATS:
             raise DpoclinError(f"unknown --format {self.output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+        if self.unknown_fields not in UNKNOWN_FIELD_POLICIES:
+            raise DpoclinError(f"--unknown-fields must be one of {', '.join(UNKNOWN_FIELD_POLICIES)}, got {self.unknown_fields!r}")
 
 
 @dataclass
@@ -321,7 +325,7 @@ class Builder:
         try:
             for path in self.opt.inputs:
                 self._tick_phase(f"reading {path.name}")
-                for item in iter_records(path, self.opt.input_format, self.opt.labelstudio):
+                for item in iter_records(path, self.opt.input_format, self.opt.labelstudio, self.opt.unknown_fields):
                     self.stats.records_in += 1
                     if isinstance(item, ImportReject):
                         self.rejects.record(item.source, item.reason, item.field, item.detail, item.task_id, item.annotator)
