@@ -11,7 +11,6 @@ import pytest
 from dpoclin.errors import DpoclinError
 from dpoclin.generation import GenerationSettings
 from dpoclin.recipe import apply_overrides, load_recipe, validate
-from dpoclin.validate import Range, problem
 
 from .helpers_reliability import assert_one_line_error, invoke, judgment, write_jsonl
 
@@ -74,6 +73,8 @@ def test_train_set_nan_beta_is_one_line_exit_2(tmp_path):
 
 
 def test_range_descriptions_and_bounds():
+    from dpoclin.validate import Range, problem
+
     assert problem("x", 1.0, Range(0, 1, hi_open=True)) == "x: must be a finite number in [0, 1), got 1"
     assert problem("x", 0, Range(0, lo_open=True)) == "x: must be a finite number > 0, got 0"
     assert problem("x", True, Range()) is not None  # a boolean is not a number
