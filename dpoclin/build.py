@@ -36,7 +36,7 @@ from dpoclin.aggregate import TaskAggregate, aggregate_task
 from dpoclin.errors import DpoclinError, RecordRejected
 from dpoclin.importers import ImportReject, RawRecord, iter_records
 from dpoclin.pairing import PAIR_TYPES, PairingConfig, TaskOutput, build_task_outputs
-from dpoclin.schema import TIE, Judgment, parse_record
+from dpoclin.schema import TIE, UNKNOWN_FIELD_POLICIES, Judgment, parse_record
 from dpoclin.near_duplicates import DEFAULT_THRESHOLD, exact_key, prompt_text, signature
 from dpoclin.split import SplitUnit, assign_test_split
 from dpoclin.summary import build_summary
@@ -66,23 +66,27 @@ class BuildOptions:
     output_format: str = "jsonl"
     strict: bool = False
     overwrite: bool = False
+    # A native field that is a typo of a known one (difflib near miss): reject the record, warn and keep it, or ignore.
+    unknown_fields: str = "reject"
     # Input bytes per partition: a worker holds one partition in memory (~4x its size).
     partition_bytes: int = 64 << 20
     # Worker processes for pass 2 (partitions are independent); results do not depend on it.
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     def validate(self) -> None:
+        from dpoclin.validate import AT_LEAST_ONE, Range, check_all
+
         self.pairing.validate()
-        if not 0 <= self.test_size < 1:
-            raise DpoclinError(f"--test-size must be in [0, 1), got {self.test_size}")
-        if not 0 < self.prompt_similarity <= 1:
-            raise DpoclinError(f"--prompt-similarity must be in (0, 1], got {self.prompt_similarity}")
-        if self.workers < 1:
-            raise DpoclinError(f"--workers must be >= 1, got {self.workers}")
+        check_all([("--test-size", self.test_size, Range(0, 1, hi_open=True)),
+                   ("--prompt-similarity", self.prompt_similarity, Range(0, 1, lo_open=True)),
+                   ("--workers", self.workers, AT_LEAST_ONE),
+                   ("--seed", self.seed, Range(integer=True)), ("partition_bytes", self.partition_bytes, AT_LEAST_ONE)])
         if not self.inputs:
             raise DpoclinError("give at least one export file")
         if self.output_format not in OUTPUT_FORMATS:
             raise DpoclinError(f"unknown --format {self.output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+        if self.unknown_fields not in UNKNOWN_FIELD_POLICIES:
+            raise DpoclinError(f"--unknown-fields must be one of {', '.join(UNKNOWN_FIELD_POLICIES)}, got {self.unknown_fields!r}")
 
 
 @dataclass
@@ -329,7 +333,7 @@ class Builder:
         try:
             for path in self.opt.inputs:
                 self._tick_phase(f"reading {path.name}")
-                for item in iter_records(path, self.opt.input_format, self.opt.labelstudio):
+                for item in iter_records(path, self.opt.input_format, self.opt.labelstudio, self.opt.unknown_fields):
                     self.stats.records_in += 1
                     if isinstance(item, ImportReject):
                         self.rejects.record(item.source, item.reason, item.field, item.detail, item.task_id, item.annotator)

@@ -115,6 +115,7 @@ def build_pairs_cmd(
     near_identical: Annotated[float, typer.Option(help="Word-level similarity (difflib ratio, 0..1) at or above which a pair carries no signal and is rejected.")] = 0.9,
     strict: Annotated[bool, typer.Option(help="Turn any record that breaks the contract into an error (policy exclusions such as non-clinical annotators stay rejects).")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    unknown_fields: Annotated[str, typer.Option(help="A native field that looks like a typo of a known one ('prefernce', 'rating'): reject the record (reason unknown_field, 'did you mean'), warn (keep it, one stderr line per field) or ignore. Fields close to no known key are extra metadata, kept and not read.")] = "reject",
     workers: Annotated[Optional[int], typer.Option(help="Processes for the pairing pass (default: all CPUs). Outputs are identical for any value.")] = None,
     annotators: Annotated[Optional[Path], typer.Option(help="Label Studio: roster CSV/JSON mapping annotator id or email to role and specialty.")] = None,
     default_role: Annotated[Optional[str], typer.Option(help="Label Studio: role assumed for annotators missing from the roster.")] = None,
@@ -137,8 +138,8 @@ def build_pairs_cmd(
                             kto_desirable_min=kto_desirable_min, kto_undesirable_max=kto_undesirable_max, near_identical=near_identical)
     options = BuildOptions(inputs=list(exports), out=out, input_format=input_format, pairing=pairing, test_size=test_size,
                            prompt_similarity=prompt_similarity,
-                           seed=seed, output_format=output_format, strict=strict, overwrite=overwrite,
-                           workers=workers or os.cpu_count() or 1,
+                           seed=seed, output_format=output_format, strict=strict, overwrite=overwrite, unknown_fields=unknown_fields,
+                           workers=(os.cpu_count() or 1) if workers is None else workers,
                            labelstudio=_labelstudio_options(annotators, default_role, ls_map, prompt_key, response_keys))
     with ProgressReporter(err_console.is_terminal) as progress:
         summary = build_pairs(options, progress)

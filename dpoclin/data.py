@@ -54,24 +54,77 @@ class KTOExample:
     task_id: str
 
 
-def load_rows(path: Path, split: str | None) -> list[dict]:
-    """Rows of a build-pairs output (JSONL or Parquet), filtered to ``split`` when given."""
+def load_rows(path: Path, split: str | None, kind: str | None = None) -> list[dict]:
+    """Rows of a build-pairs output (JSONL or Parquet), filtered to ``split`` when given.
+
+    ``kind`` ("pairs" or "kto"): check every row's fields first (``row_problem``), so a malformed line stops
+    with ``FILE:LINE: field NAME: ...`` before any model loads, not as a KeyError mid-encoding."""
     if not path.exists():
         raise DpoclinError(f"{path}: no such file (run `dpoclin build-pairs` first)")
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        rows = pq.read_table(path).to_pylist()
+        numbered = [(f"row {i}", r) for i, r in enumerate(pq.read_table(path).to_pylist())]
     else:
-        rows = []
+        numbered = []
         with open(path, "rb") as fh:
             for lineno, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        rows.append(orjson.loads(line))
+                        numbered.append((lineno, orjson.loads(line)))
                     except orjson.JSONDecodeError as exc:
                         raise DpoclinError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
-    return [r for r in rows if split is None or r.get("split") == split]
+    if kind is not None:
+        for where, row in numbered:
+            if problem := row_problem(row, kind):
+                raise DpoclinError(f"{path}:{where}: {problem}")
+    return [r for _, r in numbered if split is None or r.get("split") == split]
+
+
+ROW_TEXT_FIELDS = {"pairs": ("prompt", "chosen", "rejected"), "kto": ("prompt", "completion")}
+
+
+def row_problem(row, kind: str) -> str | None:
+    """What is wrong with one pairs.jsonl / kto.jsonl row (TRL preference / unpaired format), or None."""
+    if not isinstance(row, dict):
+        return f"expected a JSON object with {', '.join(ROW_TEXT_FIELDS[kind])}, got {_kind_of(row)}"
+    for name in ROW_TEXT_FIELDS[kind]:
+        if problem := _text_problem(row.get(name), name in ("prompt",)):
+            return f"field {name}: {problem}"
+    if kind == "kto" and not isinstance(row.get("label"), bool):
+        return f"field label: expected true or false, got {_kind_of(row.get('label'))}"
+    weight = row.get("weight")
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0
+                               or weight == float("inf")):
+        return f"field weight: expected a finite number >= 0, got {weight!r}"
+    for name in ("split", "pair_type"):
+        if row.get(name) is not None and not isinstance(row[name], str):
+            return f"field {name}: expected a string, got {_kind_of(row[name])}"
+    if isinstance(row.get("task_id"), (dict, list, bool, float)):
+        return f"field task_id: expected a string id, got {_kind_of(row['task_id'])}"
+    return None
+
+
+def _text_problem(value, prompt: bool) -> str | None:
+    """A text side: a non-empty string, or a non-empty list of {role, content} messages (conversational)."""
+    if isinstance(value, str):
+        return None if value.strip() else "empty text"
+    shape = "a string or a list of {role, content} messages"
+    if not isinstance(value, list) or not value:
+        return f"expected {shape}, got {_kind_of(value)}"
+    for i, msg in enumerate(value):
+        if not isinstance(msg, dict) or not isinstance(msg.get("content"), str) or not isinstance(msg.get("role"), str):
+            return f"message {i}: expected {{role: string, content: string}}, got {_kind_of(msg)}"
+    if prompt and value[-1]["role"] != "user":
+        return f"the last message must be the user's, got role {value[-1]['role']!r}"
+    return None
+
+
+def _kind_of(value) -> str:
+    """JSON name of a value's type, for messages ('missing' for an absent field)."""
+    names = {type(None): "missing or null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "an array", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _messages(prompt) -> list[dict]:

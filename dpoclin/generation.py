@@ -60,10 +60,13 @@ class GenerationSettings:
     seed: int = 0  # seeds sampling so a rerun with the same settings reproduces
 
     def __post_init__(self) -> None:
-        if self.max_new_tokens < 1 or self.batch_size < 1:
-            raise DpoclinError(f"max_new_tokens and batch_size must be >= 1, got {self.max_new_tokens} and {self.batch_size}")
-        if self.do_sample and (self.temperature <= 0 or not 0 < self.top_p <= 1):
-            raise DpoclinError(f"sampling needs temperature > 0 and 0 < top_p <= 1, got {self.temperature} and {self.top_p}")
+        """Counts >= 1; sampling knobs finite always, and in range when sampling (greedy ignores them)."""
+        from dpoclin.validate import AT_LEAST_ONE, FINITE, POSITIVE, Range, check_all
+
+        sampling = {"temperature": POSITIVE, "top_p": Range(0, 1, lo_open=True)} if self.do_sample else {}
+        check_all([("max_new_tokens", self.max_new_tokens, AT_LEAST_ONE), ("batch_size", self.batch_size, AT_LEAST_ONE),
+                   ("seed", self.seed, Range(integer=True)),
+                   *((name, getattr(self, name), sampling.get(name, FINITE)) for name in ("temperature", "top_p"))])
 
     def key(self) -> dict[str, Any]:
         """A stable dict of what changes the responses (for cache naming).

@@ -75,7 +75,10 @@ class PairingConfig:
     near_identical: float = 0.9
 
     def validate(self) -> None:
+        """Every threshold finite and on the rating scale it is compared with; names the CLI flag and its range."""
         from dpoclin.errors import DpoclinError
+        from dpoclin.schema import RATING_MAX, RATING_MIN
+        from dpoclin.validate import NON_NEGATIVE, Range, check_all
 
         if self.tie_policy not in ("downweight", "reject"):
             raise DpoclinError(f"--tie-policy must be 'downweight' or 'reject', got {self.tie_policy!r}")
@@ -83,15 +86,20 @@ class PairingConfig:
             raise DpoclinError(f"--safety-veto must be one of {', '.join(SAFETY_VETOES)}, got {self.safety_veto!r}")
         if self.rating_aggregate not in ("mean", "median"):
             raise DpoclinError(f"--rating-aggregate must be 'mean' or 'median', got {self.rating_aggregate!r}")
-        if not 1 <= self.safety_floor < 5:
-            raise DpoclinError(f"--safety-floor must be in [1, 5), got {self.safety_floor}")
+        scale = Range(RATING_MIN, RATING_MAX)
+        check_all([("--safety-floor", self.safety_floor, Range(RATING_MIN, RATING_MAX, hi_open=True)),
+                   ("--rating-gap", self.rating_gap, Range(0, RATING_MAX - RATING_MIN)),
+                   ("--kto-desirable-min", self.kto_desirable_min, scale),
+                   ("--kto-undesirable-max", self.kto_undesirable_max, scale),
+                   ("--near-identical", self.near_identical, Range(0, 1, lo_open=True)),
+                   *((f"--dimension-weights {name}", w, NON_NEGATIVE) for name, w in self.dimension_weights.items())])
         if self.kto_undesirable_max >= self.kto_desirable_min:
             raise DpoclinError("--kto-undesirable-max must be below --kto-desirable-min")
-        if not 0 < self.near_identical <= 1:
-            raise DpoclinError(f"--near-identical must be in (0, 1], got {self.near_identical}")
         unknown = set(self.dimension_weights) - set(self.dimensions)
         if unknown:
             raise DpoclinError(f"--dimension-weights names unknown dimension(s) {sorted(unknown)}; declare them with --dimensions")
+        if not any(self.dimension_weights.values()):
+            raise DpoclinError("--dimension-weights: every weight is 0, so no response gets a score: give at least one > 0")
 
 
 @dataclass(slots=True)

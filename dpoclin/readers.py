@@ -7,6 +7,8 @@ Readers yield ``(line, value)``; they know nothing of the export contract.
 from __future__ import annotations
 
 import csv
+import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,12 @@ def _open_text(path: Path):
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, object]]:
     """Yield ``(line_number, value)`` for every non-blank line."""
+    for lineno, _, value in iter_jsonl_raw(path):
+        yield lineno, value
+
+
+def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, object]]:
+    """Yield ``(line_number, raw_line, value)`` for every non-blank line (raw: for :func:`duplicate_key`)."""
     try:
         fh = open(path, "rb")
     except OSError as exc:
@@ -39,9 +47,65 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, object]]:
             if not raw.strip():
                 continue
             try:
-                yield lineno, orjson.loads(raw)
+                yield lineno, raw, orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
                 raise InputFormatError(str(path), lineno, f"invalid JSON ({exc.msg})") from None
+
+
+# --- duplicate object keys (orjson, like json, silently keeps the last value) ----------------------------------
+
+_KEY_END = re.compile(rb'"\s*:')  # every object key ends like this; string values rarely do
+_DUPLICATE = "\x00duplicate key"
+
+
+def _count_keys(value) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_count_keys(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_keys(v) for v in value)
+    return 0
+
+
+def _mark_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return {_DUPLICATE: key}
+        seen.add(key)
+    return dict(pairs)
+
+
+def _find_duplicate(value) -> str | None:
+    if isinstance(value, dict):
+        if _DUPLICATE in value:
+            return value[_DUPLICATE]
+        children = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    return next((dup for child in children if (dup := _find_duplicate(child)) is not None), None)
+
+
+def might_have_duplicates(raw: bytes, value) -> bool:
+    """Cheap test: fewer parsed keys than key-like ``":`` in the text. False means no key is duplicated."""
+    return len(_KEY_END.findall(raw)) > _count_keys(value)
+
+
+def duplicate_key(raw: bytes, value) -> str | None:
+    """The first object key that ``raw`` (one JSON text, parsed as ``value``) repeats in one object, or None.
+    The precise second parse runs only when :func:`might_have_duplicates` says so."""
+    if not might_have_duplicates(raw, value):
+        return None
+    return _find_duplicate(json.loads(raw, object_pairs_hook=_mark_duplicates))
+
+
+def duplicate_keys_per_item(raw: bytes, items: list) -> list[str | None]:
+    """:func:`duplicate_key` of each element of a JSON array text ``raw`` parsed as ``items``."""
+    if not might_have_duplicates(raw, items):
+        return [None] * len(items)
+    precise = json.loads(raw[len(_BOM):] if raw.startswith(_BOM) else raw, object_pairs_hook=_mark_duplicates)
+    return [_find_duplicate(item) for item in precise]
 
 
 def _has_undecodable(cell: str) -> bool:

@@ -20,17 +20,22 @@ from typing import Literal, Optional, Union
 import yaml
 
 from dpoclin.errors import DpoclinError
+from dpoclin.validate import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, Range, field_problems, ranged
 
 RECIPES_DIR = resources.files("dpoclin") / "recipes"
+MAX_RECIPE_BYTES = 1 << 20  # 1 MiB: the largest shipped recipe is ~3 KiB; anything near this is not a recipe
+MAX_RECIPE_DEPTH = 16  # sections are 2 levels deep (lists of target modules 3); deeper input is refused, not recursed
 ACCELERATE_CONFIGS = ("single_gpu", "multi_gpu", "zero2", "zero3", "fsdp")
 Scheduler = Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
                     "inverse_sqrt", "cosine_with_min_lr", "warmup_stable_decay"]
 Auto = Union[bool, Literal["auto"]]
+SEED = Range(0, 2**32 - 1, integer=True)  # numpy's seed range (transformers.set_seed seeds numpy too)
 
 
-def _f(default, help: str):
-    """A documented field (TRL-config style: the help text travels with the schema). Defaults are immutable."""
-    return field(default=default, metadata={"help": help})
+def _f(default, help: str, spec: Range | None = None):
+    """A documented field (TRL-config style: the help text, and the allowed range, travel with the schema).
+    Defaults are immutable."""
+    return ranged(default, help, spec)
 
 
 @dataclass
@@ -38,7 +43,7 @@ class ModelConfig:
     name: str = _f("embedded:smollm2-135m-instruct", "Hub id, local path, or 'embedded:NAME' (a model installed by `make setup`).")  # runs offline on any CPU
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = _f("auto", "Weight dtype at load time.")  # auto: the checkpoint's stored dtype, no silent cast
     trust_remote_code: bool = _f(False, "Allow model code from the Hub.")  # never execute downloaded code unless asked
-    max_length: int = _f(512, "Max tokens of prompt + completion; the prompt loses its start, the completion its end, and the completion keeps at least half.")  # one clinical question plus a full answer; cost grows with it
+    max_length: int = _f(512, "Max tokens of prompt + completion; the prompt loses its start, the completion its end, and the completion keeps at least half.", AT_LEAST_ONE)  # one clinical question plus a full answer; cost grows with it
     max_prompt_length: Optional[int] = _f(None, "Max prompt tokens, truncated before max_length applies.")  # null: TRL 1.x only caps the whole sequence
 
 
@@ -54,15 +59,15 @@ class DataConfig:
 @dataclass
 class ObjectiveConfig:
     recipe: Literal["dpo", "kto", "kto-dpo"] = _f("dpo", "dpo (pairs), kto (unpaired labels) or kto-dpo (weighted sum).")  # the standard paired objective
-    beta_dpo: float = _f(0.1, "DPO beta: strength of the pull back to the reference model.")  # DPO paper's and TRL's default
-    beta_kto: float = _f(0.1, "KTO beta.")  # KTO paper's and TRL's default
-    w_dpo: float = _f(1.0, "Weight of the DPO loss (kto-dpo).")  # equal weights: neither signal preferred a priori
-    w_kto: float = _f(1.0, "Weight of the KTO loss (kto-dpo).")  # equal weights: neither signal preferred a priori
-    w_sft: float = _f(0.0, "Weight of an RPO-style NLL term on chosen answers.")  # off: enable (~1.0) only if chosen log-probs fall
-    desirable_weight: Optional[float] = _f(None, "KTO weight of desirable examples; null: from data.")  # null: paper's rule, lambda_D*n_D / (lambda_U*n_U) in [1, 4/3]
-    undesirable_weight: Optional[float] = _f(None, "KTO weight of undesirable examples; null: from data.")  # null: set together with desirable_weight
+    beta_dpo: float = _f(0.1, "DPO beta: strength of the pull back to the reference model.", POSITIVE)  # DPO paper's and TRL's default
+    beta_kto: float = _f(0.1, "KTO beta.", POSITIVE)  # KTO paper's and TRL's default
+    w_dpo: float = _f(1.0, "Weight of the DPO loss (kto-dpo).", NON_NEGATIVE)  # equal weights: neither signal preferred a priori
+    w_kto: float = _f(1.0, "Weight of the KTO loss (kto-dpo).", NON_NEGATIVE)  # equal weights: neither signal preferred a priori
+    w_sft: float = _f(0.0, "Weight of an RPO-style NLL term on chosen answers.", NON_NEGATIVE)  # off: enable (~1.0) only if chosen log-probs fall
+    desirable_weight: Optional[float] = _f(None, "KTO weight of desirable examples; null: from data.", POSITIVE)  # null: paper's rule, lambda_D*n_D / (lambda_U*n_U) in [1, 4/3]
+    undesirable_weight: Optional[float] = _f(None, "KTO weight of undesirable examples; null: from data.", POSITIVE)  # null: set together with desirable_weight
     use_pair_weights: bool = _f(True, "Scale each pair's loss by build-pairs' `weight` column (agreement).")  # contested judgments pull less
-    kl_samples: Optional[int] = _f(None, "Mismatched (prompt, answer) rows per micro-batch for KTO's z0; null: one per labelled row.")  # null: TRL's KTO estimate, exact equivalence
+    kl_samples: Optional[int] = _f(None, "Mismatched (prompt, answer) rows per micro-batch for KTO's z0; null: one per labelled row.", AT_LEAST_ONE)  # null: TRL's KTO estimate, exact equivalence
     precompute_ref: bool = _f(True, "Score every sequence with the reference model once before training and cache it on disk.")  # one reference pass per run instead of per epoch; reruns skip it
 
 
@@ -71,34 +76,34 @@ class PeftConfig:
     method: Literal["lora", "qlora", "none"] = _f("lora", "lora, qlora (4-bit base, CUDA only) or none (full fine-tune).")  # ~1% of weights; reference = adapter off
     r: int = _f(16, "LoRA rank.")  # common default; capacity is ample for preference tuning
     alpha: int = _f(32, "LoRA alpha (scale = alpha / r).")  # 2 x r, the usual scale
-    dropout: float = _f(0.05, "LoRA dropout.")  # light regularisation for small preference sets
+    dropout: float = _f(0.05, "LoRA dropout.", Range(0, 1, hi_open=True))  # light regularisation for small preference sets
     target_modules: Union[str, list[str]] = _f("all-linear", "Modules given adapters.")  # every linear layer but lm_head (TRL's KTO refuses lm_head)
 
 
 @dataclass
 class TrainingConfig:
-    epochs: float = _f(1.0, "Passes over the training data (ignored when max_steps > 0).")  # preference data overfits fast
+    epochs: float = _f(1.0, "Passes over the training data (ignored when max_steps > 0).", NON_NEGATIVE)  # preference data overfits fast
     max_steps: int = _f(-1, "Optimizer steps; -1: run `epochs`; > 0 overrides epochs.")  # -1: epochs decide
-    per_device_batch_size: int = _f(4, "Examples (pairs for DPO) per device per micro-step.")  # KTO's KL term needs >= 2; 4 fits CPU memory
-    gradient_accumulation_steps: int = _f(1, "Micro-steps per optimizer step.")  # no accumulation unless memory forces it
-    learning_rate: float = _f(2e-4, "Peak learning rate.")  # LoRA needs ~1e-4..5e-4; TRL's 1e-6 default is a full-fine-tune value
+    per_device_batch_size: int = _f(4, "Examples (pairs for DPO) per device per micro-step.", AT_LEAST_ONE)  # KTO's KL term needs >= 2; 4 fits CPU memory
+    gradient_accumulation_steps: int = _f(1, "Micro-steps per optimizer step.", AT_LEAST_ONE)  # no accumulation unless memory forces it
+    learning_rate: float = _f(2e-4, "Peak learning rate.", POSITIVE)  # LoRA needs ~1e-4..5e-4; TRL's 1e-6 default is a full-fine-tune value
     lr_scheduler: Scheduler = _f("cosine", "transformers scheduler name.")  # smooth decay to 0, the usual DPO/KTO choice
-    warmup_ratio: float = _f(0.1, "Share of steps spent warming up.")  # no large updates before Adam's moments settle
-    seed: int = _f(42, "Seed for init, shuffling and dropout.")  # same as build-pairs' split seed
+    warmup_ratio: float = _f(0.1, "Share of steps spent warming up.", Range(0, 1, hi_open=True))  # no large updates before Adam's moments settle
+    seed: int = _f(42, "Seed for init, shuffling and dropout.", SEED)  # same as build-pairs' split seed
     group_by_length: bool = _f(True, "Micro-batches of similar length (shuffled in megabatches of 50).")  # less padding: ~25% less compute on clinical answers of mixed length
     bf16: Auto = _f("auto", "bf16 mixed precision; auto: on for bf16-capable GPUs.")  # never on CPU: ~15x slower there
     fp16: Auto = _f("auto", "fp16 mixed precision; auto: only on GPUs without bf16.")  # V100/T4 fallback
     gradient_checkpointing: bool = _f(False, "Recompute activations to save memory.")  # off: +50% time on CPU, small models fit anyway
-    logging_steps: int = _f(10, "Log every N optimizer steps.")  # readable logs without flooding
-    save_steps: int = _f(0, "Checkpoint every N steps; 0: only the final model.")  # checkpoints cost disk and time on short runs
-    save_total_limit: Optional[int] = _f(2, "Checkpoints kept (oldest deleted); null: all.")  # two: a kill during a save still leaves one complete
+    logging_steps: int = _f(10, "Log every N optimizer steps.", AT_LEAST_ONE)  # readable logs without flooding
+    save_steps: int = _f(0, "Checkpoint every N steps; 0: only the final model.", Range(0, integer=True))  # checkpoints cost disk and time on short runs
+    save_total_limit: Optional[int] = _f(2, "Checkpoints kept (oldest deleted); null: all.", AT_LEAST_ONE)  # two: a kill during a save still leaves one complete
     report_to: Union[str, list[str]] = _f("none", "Experiment trackers (wandb, tensorboard, ...).")  # clinical text leaves the machine only if asked
     output_dir: Optional[str] = _f(None, "Run directory; null: runs/<recipe name>.")  # two recipes never overwrite each other
 
 
 @dataclass
 class DistributedConfig:
-    num_processes: int = _f(1, "Training processes (one per GPU).")  # CPU or one GPU
+    num_processes: int = _f(1, "Training processes (one per GPU).", AT_LEAST_ONE)  # CPU or one GPU
     accelerate_config: Optional[str] = _f(None, "null, single_gpu, multi_gpu, zero2, zero3, fsdp, or a path to an accelerate YAML.")  # null: in place for 1 process, multi_gpu (DDP) for more
 
 
@@ -106,8 +111,8 @@ class DistributedConfig:
 class EvalConfig:
     prompts: str = _f("embedded:eval-prompts", "Held-out prompts for the before/after comparison (a file, or embedded:eval-prompts).")  # the 110 synthetic prompts shipped in the wheel
     enabled: bool = _f(True, "Run the comparison after training.")  # the report is the point of the run
-    max_new_tokens: int = _f(256, "Generation length per prompt.")  # one complete clinical answer
-    batch_size: int = _f(16, "Prompts per generation batch.")  # measured 6-10x the tokens/s of one at a time on CPU; fits any GPU
+    max_new_tokens: int = _f(256, "Generation length per prompt.", AT_LEAST_ONE)  # one complete clinical answer
+    batch_size: int = _f(16, "Prompts per generation batch.", AT_LEAST_ONE)  # measured 6-10x the tokens/s of one at a time on CPU; fits any GPU
     allow_prompt_overlap: bool = _f(False, "Train even when eval prompts duplicate training prompts (the comparison then measures recall).")  # a before/after on trained-on prompts flatters the run
 
 
@@ -224,7 +229,21 @@ def recipe_from_dict(data, source: str = "recipe") -> Recipe:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that reads ``5e-4`` as a float (YAML 1.2, not the string of YAML 1.1) and refuses duplicate keys."""
+    """SafeLoader that reads ``5e-4`` as a float (YAML 1.2, not the string of YAML 1.1) and refuses duplicate keys,
+    aliases (``*name``: a billion-laughs bomb expands a few lines into gigabytes) and nesting deeper than a recipe's."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not allowed in a recipe: write the value out",
+                                              self.peek_event().start_mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_RECIPE_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_RECIPE_DEPTH} levels; a recipe has 2",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -259,7 +278,11 @@ def recipe_text(name_or_path: str | Path) -> tuple[str, str]:
     spec = str(name_or_path)
     if isinstance(name_or_path, Path) or "/" in spec or "\\" in spec or spec.endswith((".yaml", ".yml")):
         try:
-            return spec, Path(spec).expanduser().read_text(encoding="utf-8")
+            path = Path(spec).expanduser()
+            if path.is_file() and path.stat().st_size > MAX_RECIPE_BYTES:
+                raise DpoclinError(f"{spec}: recipe file is {path.stat().st_size:,} bytes, over the {MAX_RECIPE_BYTES:,}-byte "
+                                   "limit for a recipe (a recipe is a few KiB): is this the right file?")
+            return spec, path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DpoclinError(f"{spec}: cannot read recipe: {getattr(exc, 'strerror', None) or exc}") from None
     entry = RECIPES_DIR / f"{spec}.yaml"
@@ -326,31 +349,19 @@ def validate(recipe: Recipe, *, gpus: int | None = None, source: str = "recipe")
     """
     m, d, o, p, t, dist = recipe.model, recipe.data, recipe.objective, recipe.peft, recipe.training, recipe.distributed
     gpus, acc, kto_w = _gpu_count() if gpus is None else gpus, dist.accelerate_config, (o.desirable_weight, o.undesirable_weight)
-    positive = {"model.max_length": m.max_length, "training.per_device_batch_size": t.per_device_batch_size,
-                "training.gradient_accumulation_steps": t.gradient_accumulation_steps, "training.logging_steps": t.logging_steps,
-                "training.learning_rate": t.learning_rate, "objective.beta_dpo": o.beta_dpo, "objective.beta_kto": o.beta_kto,
-                "distributed.num_processes": dist.num_processes, "eval.max_new_tokens": recipe.eval.max_new_tokens,
-                "eval.batch_size": recipe.eval.batch_size,
-                **({"peft.r": p.r, "peft.alpha": p.alpha} if p.method != "none" else {})}
-    errors = [f"{k} must be > 0, got {v}" for k, v in positive.items() if v <= 0] + [
-        f"objective.{k} must be >= 0 (a loss weight), got {getattr(o, k)}" for k in ("w_dpo", "w_kto", "w_sft") if getattr(o, k) < 0]
+    errors = field_problems(recipe) + [f"peft.{k}: must be an integer >= 1 (method {p.method}), got {getattr(p, k)}"
+                                       for k in ("r", "alpha") if p.method != "none" and getattr(p, k) < 1]
     errors += [msg for bad, msg in [
         (o.recipe == "kto-dpo" and o.w_dpo == 0 and o.w_kto == 0, "objective.w_dpo and objective.w_kto are both 0, so kto-dpo trains "
          "nothing: set one above 0 (e.g. objective.w_dpo=1.0), or use recipe dpo or kto"),
-        (o.kl_samples is not None and o.kl_samples < 1, f"objective.kl_samples must be >= 1 or null (one per labelled row), got {o.kl_samples}"),
         (o.recipe != "dpo" and t.per_device_batch_size < 2, f"objective.recipe {o.recipe} needs training.per_device_batch_size >= 2 "
          "(KTO's KL term pairs mismatched completions within a batch): set it to 2 and raise gradient_accumulation_steps instead"),
         (kto_w.count(None) == 1, "objective.desirable_weight and objective.undesirable_weight must both be set or both null "
          "(null: computed from the data by the KTO paper's rule): set the other one too, or null both"),
-        (None not in kto_w and min(kto_w) <= 0, "objective.desirable_weight and objective.undesirable_weight must be > 0 (or null)"),
         (m.max_prompt_length is not None and not 0 < m.max_prompt_length < m.max_length, f"model.max_prompt_length ({m.max_prompt_length}) "
          f"must be below model.max_length ({m.max_length}) to leave room for the answer: lower it or set it to null"),
         (t.max_steps == 0 or t.max_steps < -1, f"training.max_steps must be -1 (use epochs) or > 0, got {t.max_steps}"),
         (t.max_steps == -1 and t.epochs <= 0, f"training.epochs must be > 0 when max_steps is -1, got {t.epochs}"),
-        (not 0 <= t.warmup_ratio < 1, f"training.warmup_ratio must be in [0, 1), got {t.warmup_ratio} (0.1 is typical)"),
-        (not 0 <= p.dropout < 1, f"peft.dropout must be in [0, 1), got {p.dropout}"),
-        (t.save_steps < 0, f"training.save_steps must be >= 0 (0: final model only), got {t.save_steps}"),
-        (t.save_total_limit is not None and t.save_total_limit < 1, f"training.save_total_limit must be >= 1 or null (keep all), got {t.save_total_limit}"),
         (t.bf16 is True and t.fp16 is True, "training.bf16 and training.fp16 are both true: pick one (bf16 on Ampere or newer), or auto"),
         (d.eval_split == d.train_split, f"data.eval_split equals data.train_split ('{d.train_split}'): use 'test', or null for no eval"),
         (o.recipe != "dpo" and p.method != "none" and "lm_head" in ([p.target_modules] if isinstance(p.target_modules, str) else p.target_modules),

@@ -34,6 +34,7 @@ from scipy import sparse
 from sklearn.utils import murmurhash3_32
 
 from dpoclin.errors import DpoclinError, InputFormatError
+from dpoclin.validate import finite_array
 
 CLASSES = ("compliance", "partial_refusal", "full_refusal")
 FORMAT = "dpoclin-refusal-detector"
@@ -496,6 +497,8 @@ class RefusalDetector:
             info = json.loads(meta.get("info", "{}"))
         except (KeyError, ValueError, IndexError) as exc:
             raise DpoclinError(f"{path}: refusal-detector file is incomplete or inconsistent ({exc})") from None
+        for name, array in (("hashed_weight", hashed), ("dense_weight", dense), ("intercept", intercept)):
+            finite_array(f"{path}: tensor {name}", array)  # NaN weights would classify every answer the same way
         return cls(hashed, dense, intercept, info)
 
 

@@ -242,6 +242,9 @@ def check_data(recipe: Recipe, data_dir: Path) -> list[str]:
     from dpoclin.losses import kto_weights
 
     kind, d, o = recipe.objective.recipe, recipe.data, recipe.objective
+    for name, file in (("pairs", d.pairs), ("kto", d.kto)):
+        if name != {"dpo": "kto", "kto": "pairs"}.get(kind):
+            load_rows(data_dir / file, None, name)  # every row's fields checked before any model loads
     fix = {"dpo": "use recipe kto", "kto": "use recipe dpo", "kto-dpo": "use recipe dpo or kto, or set the empty term's weight to 0"}[kind]
     kto = load_rows(data_dir / d.kto, d.train_split) if kind != "dpo" else None
     sides = [(term, file, rows) for term, file, rows, used in (

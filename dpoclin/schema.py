@@ -8,6 +8,7 @@ rules below are the single definition of a valid judgment.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,36 @@ RATING_MIN, RATING_MAX = 1, 5
 STRENGTH_MIN, STRENGTH_MAX = 1, 3
 # Fields nested as JSON strings when the export is CSV.
 NESTED_FIELDS = ("messages", "responses", "annotator", "ratings", "refusal", "acceptable")
+# Every key the contract reads, per object. A key close to one of these (a typo) would silently drop a judgment.
+RECORD_FIELDS = ("task_id", "prompt", "messages", "responses", "annotator", "preference", "strength", "ratings", "refusal",
+                 "acceptable", "prompt_label", "category", "comment", "duration_s", "created_at")
+OBJECT_FIELDS = {"annotator": ("id", "role", "specialty"), "responses": ("id", "text", "model")}
+NEAR_MISS_CUTOFF = 0.8  # difflib ratio: 'prefernce' / 'rating' / 'refusals' match, 'model' / 'source' / 'notes' do not
+UNKNOWN_FIELD_POLICIES = ("reject", "warn", "ignore")
+
+
+def near_miss(key: str, known) -> str | None:
+    """The known key that ``key`` is probably a typo of, or None (an exact key, or extra metadata far from any)."""
+    if key in known:
+        return None
+    match = difflib.get_close_matches(key, known, n=1, cutoff=NEAR_MISS_CUTOFF)
+    return match[0] if match else None
+
+
+def misspelt_field(record: dict) -> tuple[str, str] | None:
+    """``(field, suggestion)`` for the first key of a record or of its annotator / responses objects that is a near miss
+    of a known key (``prefernce`` -> ``preference``); None when every key is known or clearly extra metadata."""
+    for key in record:
+        if isinstance(key, str) and (hit := near_miss(key, RECORD_FIELDS)):
+            return key, hit
+    objects = [("annotator", record.get("annotator"), OBJECT_FIELDS["annotator"])]
+    if isinstance(record.get("responses"), list):
+        objects += [(f"responses[{i}]", r, OBJECT_FIELDS["responses"]) for i, r in enumerate(record["responses"])]
+    for where, obj, known in objects:
+        for key in obj if isinstance(obj, dict) else ():
+            if isinstance(key, str) and (hit := near_miss(key, known)):
+                return f"{where}.{key}", f"{where}.{hit}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +229,9 @@ def _parse_ratings(record: dict, ids: set[str], dimensions: frozenset[str]) -> d
         clean = {}
         for dim, score in dims.items():
             if dim not in dimensions:
-                raise RecordRejected("unknown_dimension", f"ratings.{rid}.{dim}", f"declare it with --dimensions (known: {', '.join(sorted(dimensions))})")
+                hint = f"did you mean '{hit}'? or " if isinstance(dim, str) and (hit := near_miss(dim, sorted(dimensions))) else ""
+                raise RecordRejected("unknown_dimension", f"ratings.{rid}.{dim}",
+                                     f"{hint}declare it with --dimensions (known: {', '.join(sorted(dimensions))})")
             if type(score) is int and RATING_MIN <= score <= RATING_MAX:  # fast path: the usual Likert integer
                 clean[dim] = float(score)
             elif score is not None:

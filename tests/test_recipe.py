@@ -215,7 +215,7 @@ def test_other_contradictions_name_the_fix():
     validate(apply_overrides(load_recipe("kto-dpo"), ["distributed.num_processes=2"]), gpus=2)
     assert "TRL's KTO trainer refuses" in invalid(["peft.target_modules=[q_proj, lm_head]"])
     message = invalid(["training.warmup_ratio=1.5", "objective.beta_dpo=0"])  # every contradiction at once
-    assert "training.warmup_ratio must be in [0, 1)" in message and "objective.beta_dpo must be > 0" in message
+    assert "training.warmup_ratio: must be a finite number in [0, 1)" in message and "objective.beta_dpo: must be a finite number > 0" in message
     validate(apply_overrides(load_recipe("kto-dpo"), ["distributed.accelerate_config=configs/my_accelerate.yaml"]), gpus=0)
 
 

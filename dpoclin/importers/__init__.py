@@ -49,15 +49,17 @@ def detect_format(path: Path) -> str:
     raise DpoclinError(f"{path}: unknown file type {suffix!r}; use .jsonl, .csv or .json, or pass --input-format")
 
 
-def iter_records(path: Path, input_format: str = "auto", labelstudio_options=None) -> Iterator[ImportItem]:
-    """Yield every judgment of one export file as a RawRecord or an ImportReject."""
+def iter_records(path: Path, input_format: str = "auto", labelstudio_options=None, unknown_fields: str = "reject") -> Iterator[ImportItem]:
+    """Yield every judgment of one export file as a RawRecord or an ImportReject.
+
+    ``unknown_fields``: what a native record's misspelt field (a near miss of a known key) does: reject, warn or ignore."""
     if not path.exists():
         raise DpoclinError(f"{path}: no such file")
     fmt = detect_format(path) if input_format == "auto" else input_format
     if fmt == "native":
         from dpoclin.importers.native import iter_native
 
-        return iter_native(path)
+        return iter_native(path, unknown_fields)
     if fmt == "labelstudio":
         from dpoclin.importers.labelstudio import LabelStudioOptions, iter_labelstudio
 

@@ -8,6 +8,7 @@ Cancelled, empty or unusable annotations become :class:`ImportReject` entries.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,7 @@ from importlib import resources
 from itertools import count
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import yaml
 
@@ -370,9 +372,28 @@ def _value(values: dict, name: str, key: str) -> Any:
     return value
 
 
-def _choice(values: dict, name: str, table: dict[str, Any]) -> Any:
-    """A choice text mapped to its native value; unknown texts pass through for the schema to reject."""
+@functools.cache
+def config_choices() -> dict[str, tuple[str, ...]]:
+    """``Choices`` control name -> its ``Choice`` values, read from the config dpoclin ships (the one source)."""
+    root = ElementTree.fromstring(labelstudio_config())
+    return {c.get("name"): tuple(ch.get("value") for ch in c.iter("Choice")) for c in root.iter("Choices")}
+
+
+def _checked_choice(values: dict, name: str) -> Any:
+    """The selected text of a Choices control; a text outside dpoclin's config is a reject naming the allowed values."""
     text = _value(values, name, "choices")
+    allowed = config_choices().get(name)
+    if text is None or allowed is None:
+        return text
+    if not isinstance(text, str) or text.strip().lower() not in {a.lower() for a in allowed}:
+        raise RecordRejected("invalid_choice", f"result.{name}", f"{text!r} is not a choice of {name!r} in dpoclin's labeling "
+                             f"config (allowed: {', '.join(repr(a) for a in allowed)}; see `dpoclin labelstudio-config`)")
+    return text
+
+
+def _choice(values: dict, name: str, table: dict[str, Any]) -> Any:
+    """A choice text (checked against the shipped config) mapped to its native value."""
+    text = _checked_choice(values, name)
     if not isinstance(text, str):
         return text
     return table.get(text.strip().lower(), text)
@@ -381,7 +402,7 @@ def _choice(values: dict, name: str, table: dict[str, Any]) -> Any:
 def _preference(values: dict, ids: list[str]) -> str | None:
     selected = _value(values, "preference", "selected")
     side = PAIRWISE_SIDES.get(selected) if isinstance(selected, str) else None
-    tie = _value(values, "tie", "choices") is not None
+    tie = _checked_choice(values, "tie") is not None
     if tie and side is not None:
         raise RecordRejected("conflicting_preference", "tie", "both Tie and a preferred response were selected")
     return TIE if tie else (ids[side] if side is not None else None)

@@ -290,12 +290,11 @@ def test_own_config_choice_mapping_and_data_fallbacks(tmp_path):
     assert parse_record(record.data, "x").prompt_label == "borderline"
 
 
-def test_unknown_choice_text_is_rejected_by_the_schema_not_dropped(tmp_path):
+def test_unknown_choice_text_is_rejected_naming_the_allowed_values(tmp_path):
     result = [_pw("left"), _choice("refusal_a", "Sort of refused")]
-    (record,), _ = _split(iter_labelstudio(_write(tmp_path, "u.json", [_task(OWN_DATA, _ann(result))])))
-    with pytest.raises(RecordRejected) as info:
-        parse_record(record.data, record.source)
-    assert info.value.field == "refusal.a"
+    records, (reject,) = _split(iter_labelstudio(_write(tmp_path, "u.json", [_task(OWN_DATA, _ann(result))])))
+    assert records == [] and reject.reason == "invalid_choice" and reject.field == "result.refusal_a"
+    assert "'Sort of refused'" in reject.detail and "'Unhelpful refusal'" in reject.detail
 
 
 # --------------------------------------------------------------------------- annotators
