@@ -264,7 +264,7 @@ def test_kto_matches_trl_kto_trainer(tokenizer, tmp_path, variant):
 
 # --- 3. per-pair weights ------------------------------------------------------------------------------
 
-def test_weighted_pairs_are_a_weighted_mean_of_per_pair_losses(tokenizer, tmp_path):
+def test_weighted_pairs_are_normalised_by_the_pair_count(tokenizer, tmp_path):
     policy, ref, _ = models_for("full", tokenizer)
     pairs = encode_pairs(pair_rows(PAIRS[:2], weights=[1.0, 0.5]), tokenizer, 512)
     trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=1, beta_dpo=BETA, use_pair_weights=True), ref_model=ref,
@@ -278,8 +278,56 @@ def test_weighted_pairs_are_a_weighted_mean_of_per_pair_losses(tokenizer, tmp_pa
     margins = (logps(policy, chosen) - logps(ref, chosen)) - (logps(policy, rejected) - logps(ref, rejected))
     per_pair = -F.logsigmoid(BETA * margins)
     w = torch.tensor([1.0, 0.5])
-    assert loss.item() == pytest.approx(((w * per_pair).sum() / w.sum()).item(), abs=TOL)
+    assert loss.item() == pytest.approx(((w * per_pair).sum() / len(w)).item(), abs=TOL)
     assert abs(per_pair.mean().item() - loss.item()) > 10 * TOL  # the weights change the result
+
+
+@pytest.mark.parametrize("weight", [0.5, 0.1])
+def test_a_lone_pair_weight_scales_its_gradient(tokenizer, tmp_path, weight):
+    """One pair per micro-batch (batch size 1): w = 1.0, 0.5, 0.1 give gradients in that ratio, not the same one."""
+    policy, ref, _ = models_for("full", tokenizer)
+    trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=1, beta_dpo=BETA), ref_model=ref, tokenizer=tokenizer)
+    grads = {}
+    for w in (1.0, weight):
+        batch = Collator(tokenizer.pad_token_id)(encode_pairs(pair_rows(PAIRS[:1], weights=[w]), tokenizer, 512))
+        grads[w] = loss_and_grads(trainer, batch)[1]
+    assert_same_grads({k: weight * g for k, g in grads[1.0].items()}, grads[weight])
+
+
+# --- 3b. gradient accumulation = a larger batch ----------------------------------------------------------
+
+def _accumulated(model, ref, tokenizer, tmp_path, dataset, weights, batch_size, accumulation):
+    """Loss and gradients of one optimizer step through the Trainer's own path: get_batch_samples over the
+    accumulation window, then training_step per micro-batch (gradients add up, as in Trainer.train)."""
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / f"ga{batch_size}x{accumulation}"), use_cpu=True, report_to="none", remove_unused_columns=False,
+        per_device_train_batch_size=batch_size, gradient_accumulation_steps=accumulation, train_sampling_strategy="sequential")
+    trainer = PreferenceTrainer(model=model, args=args, train_dataset=dataset, loss_weights=weights, ref_model=ref,
+                                data_collator=Collator(tokenizer.pad_token_id, kl=False))
+    model.zero_grad(set_to_none=True)
+    batches, counts = trainer.get_batch_samples(iter(trainer.get_train_dataloader()), accumulation, trainer.args.device)
+    assert len(batches) == accumulation
+    loss = sum(trainer.training_step(model, batch, counts) for batch in batches)
+    grads = {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
+    model.zero_grad(set_to_none=True)
+    return loss, grads, trainer
+
+
+def test_accumulating_2x2_equals_one_batch_of_4_in_loss_and_gradients(tokenizer, tmp_path):
+    """kto-dpo on [pair, pair, kto, kto]: 2 x 2 puts both pairs in the first micro-batch and none in the second,
+    whose KTO rows are 2 of the 6; per-micro-batch means would weigh each term differently from 4 x 1.
+    KL rows are off (z0 stays 0): z0 is estimated per micro-batch by design, the normalisation is what is tested."""
+    policy, ref, _ = models_for("full", tokenizer)
+    pairs = encode_pairs([dict(r, chosen_label=True, rejected_label=False) for r in pair_rows(PAIRS[:2], weights=[1.0, 0.5])],
+                         tokenizer, 512)
+    dataset = PreferenceDataset(pairs, encode_kto(kto_rows()[:2], tokenizer, 512))
+    weights = LossWeights(w_dpo=1, w_kto=1, w_sft=0.3, beta_dpo=BETA, beta_kto=BETA, undesirable_weight=1.5)
+    loss_4, grads_4, _ = _accumulated(policy, ref, tokenizer, tmp_path, dataset, weights, 4, 1)
+    loss_2, grads_2, trainer = _accumulated(policy, ref, tokenizer, tmp_path, dataset, weights, 2, 2)
+    assert abs(loss_2.item() - loss_4.item()) <= TOL
+    assert_same_grads(grads_2, grads_4)
+    logged = trainer._pooled_metrics("train")  # the logged terms are the window's means too
+    assert logged["loss/dpo"] * 1 + logged["loss/kto"] + 0.3 * logged["loss/sft"] == pytest.approx(loss_4.item(), abs=TOL)
 
 
 # --- 4. the combined objective and its logs -------------------------------------------------------------
