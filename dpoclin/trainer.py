@@ -62,13 +62,28 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
         return iter(get_length_grouped_indices(self.lengths, self.batch_size, generator=generator))
 
 
+def disable_dropout(model: torch.nn.Module) -> int:
+    """Dropout off in ``model`` (as TRL's ``disable_dropout_in_model``): every ``nn.Dropout`` (LoRA's included) gets
+    p = 0, and attention modules' functional ``attention_dropout`` rate 0. Returns how many were switched off."""
+    changed = 0
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout) and module.p:
+            module.p, changed = 0.0, changed + 1
+        if isinstance(getattr(module, "attention_dropout", None), float) and module.attention_dropout:
+            module.attention_dropout, changed = 0.0, changed + 1
+    return changed
+
+
 class PreferenceTrainer(Trainer):
     # compute_loss divides each term by its count over the whole gradient-accumulation window (get_batch_samples):
     # the Trainer must not divide by the number of micro-batches again
     loss_is_scaled_for_ga = True
 
-    def __init__(self, *args, loss_weights: LossWeights, ref_model=None, group_by_length: bool = False, **kwargs):
+    def __init__(self, *args, loss_weights: LossWeights, ref_model=None, group_by_length: bool = False, dropout_off: bool = True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        if dropout_off:  # recipe training.disable_dropout
+            disable_dropout(self.model)
         self.loss_weights, self.ref_model, self.group_by_length = loss_weights, ref_model, group_by_length
         if ref_model is not None:
             self.ref_model = self.accelerator.prepare_model(ref_model, evaluation_mode=True)

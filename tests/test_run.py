@@ -87,7 +87,8 @@ def run_cli(args, **kwargs):
 
 
 def test_resume_after_a_kill_ends_with_the_same_losses(tiny_model_dir, tiny_data_dir, tmp_path):
-    extra = ["--max-steps", "8", "--set", "training.save_steps=1", "--set", "peft.dropout=0.1"]  # dropout: RNG state must resume too
+    extra = ["--max-steps", "8", "--set", "training.save_steps=1", "--set", "peft.dropout=0.1",
+             "--set", "training.disable_dropout=false"]  # dropout: RNG state must resume too
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     assert invoke(train_args(tiny_model_dir, tiny_data_dir, whole, *extra)).exit_code == 0
 

@@ -521,3 +521,66 @@ def test_precomputed_reference_log_probs_give_the_same_loss(tokenizer, tmp_path)
         assert trainer.compute_loss(policy, cached).item() == pytest.approx(trainer.compute_loss(policy, live).item(), abs=TOL)
         wrong = Collator(tokenizer.pad_token_id, reference={s: v + 5.0 * (s in chosen) for s, v in table.items()})(pairs)
         assert abs(trainer.compute_loss(policy, wrong).item() - trainer.compute_loss(policy, live).item()) > 1e-3  # the table is used
+
+
+# --- 8. dropout off by default, and TRL equivalence with the packaged recipes' own LoRA settings ---------------
+
+def recipe_lora(name):
+    """The LoraConfig ``run.prepare_model`` builds from a packaged recipe (dropout 0.05 included)."""
+    from dpoclin.recipe import load_recipe
+
+    p = load_recipe(name).peft
+    assert p.method == "lora" and p.dropout > 0
+    return peft.LoraConfig(r=p.r, lora_alpha=p.alpha, lora_dropout=p.dropout, target_modules=p.target_modules, task_type="CAUSAL_LM")
+
+
+def restore_dropout_(model, p):
+    """Undo TRL's own disable_dropout, so that only our trainer can switch LoRA dropout off."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = p
+
+
+def test_training_forwards_have_no_dropout_unless_the_recipe_keeps_it(tokenizer, tmp_path):
+    batch = Collator(tokenizer.pad_token_id)(encode_pairs(pair_rows(), tokenizer, 512))
+    losses = {}
+    for off in (True, False):
+        model = peft.get_peft_model(tiny_llama(tokenizer), recipe_lora("kto-dpo"))
+        perturb_(lora_b(model), 0.1)
+        args = transformers.TrainingArguments(output_dir=str(tmp_path / str(off)), use_cpu=True, report_to="none",
+                                              remove_unused_columns=False)
+        trainer = PreferenceTrainer(model=model, args=args, data_collator=Collator(tokenizer.pad_token_id),
+                                    loss_weights=LossWeights(w_dpo=1), dropout_off=off)
+        model.train()
+        with torch.no_grad():
+            losses[off] = [trainer.compute_loss(model, batch).item() for _ in range(2)]
+    assert losses[True][0] == losses[True][1]  # deterministic training forwards
+    assert losses[False][0] != losses[False][1]  # training.disable_dropout: false keeps LoRA dropout
+
+
+@pytest.mark.parametrize("recipe", ["dpo", "kto"])
+def test_trl_equivalence_with_the_recipes_peft_settings_in_train_mode(tokenizer, tmp_path, recipe):
+    base, config = tiny_llama(tokenizer), recipe_lora(recipe)
+    if recipe == "dpo":
+        rows = pair_rows()
+        data = datasets.Dataset.from_list([{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in rows])
+        theirs = trl.DPOTrainer(model=base, args=trl_args(trl.DPOConfig, tmp_path, len(rows), loss_type="sigmoid"),
+                                train_dataset=data, processing_class=tokenizer, peft_config=config)
+        weights, dataset = LossWeights(w_dpo=1, beta_dpo=BETA, use_pair_weights=False), PreferenceDataset(encode_pairs(rows, tokenizer, 512), [])
+    else:
+        rows = kto_rows()
+        data = datasets.Dataset.from_list([{k: r[k] for k in ("prompt", "completion", "label")} for r in rows])
+        theirs = trl.KTOTrainer(model=base, args=trl_args(trl.KTOConfig, tmp_path, len(rows)), train_dataset=data,
+                                processing_class=tokenizer, peft_config=config)
+        weights, dataset = LossWeights(w_dpo=0, w_kto=1, beta_kto=BETA), PreferenceDataset([], encode_kto(rows, tokenizer, 512))
+    model = theirs.model
+    perturb_(lora_b(model), 0.1)
+    restore_dropout_(model, config.lora_dropout)
+    ours = our_trainer(model, tmp_path, weights, batch_size=len(rows), dataset=dataset, tokenizer=tokenizer)
+    assert all(m.p == 0 for m in model.modules() if isinstance(m, torch.nn.Dropout))  # ours switched it off again
+    model.train()  # as in Trainer.training_step: dropout would act here
+    ours_batch, trl_batch = first_batch(ours), first_batch(theirs)
+    loss, grads = loss_and_grads(ours, ours_batch)
+    trl_loss, trl_grads = loss_and_grads(theirs, trl_batch)
+    assert abs(loss.item() - trl_loss.item()) <= TOL
+    assert_same_grads(grads, trl_grads)
