@@ -99,6 +99,14 @@ class PreferenceTrainer(Trainer):
         return EpochLengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps, dataset.lengths,
                                          self.args.data_seed if self.args.data_seed is not None else self.args.seed)
 
+    def _get_eval_sampler(self, eval_dataset):
+        """A seeded shuffle (the same order on every process and every call): in file order one task's pairs and
+        KTO examples sit together, one task can fill an eval micro-batch and KTO's z0 then has no cross-task row."""
+        if eval_dataset is None or not hasattr(eval_dataset, "__len__"):
+            return super()._get_eval_sampler(eval_dataset)
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        return torch.utils.data.RandomSampler(eval_dataset, generator=torch.Generator().manual_seed(seed))
+
     # -- normalisation over the accumulation window -----------------------------------------------
     def get_batch_samples(self, epoch_iterator, num_batches, device):
         """The Trainer's micro-batches of one optimizer step, with per-term counts over them all (``window_counts``)

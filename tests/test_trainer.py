@@ -584,3 +584,25 @@ def test_trl_equivalence_with_the_recipes_peft_settings_in_train_mode(tokenizer,
     trl_loss, trl_grads = loss_and_grads(theirs, trl_batch)
     assert abs(loss.item() - trl_loss.item()) <= TOL
     assert_same_grads(grads, trl_grads)
+
+
+# --- 9. evaluation micro-batches are a seeded shuffle ------------------------------------------------------------
+
+def _eval_order(tokenizer, tmp_path, dataset, seed):
+    args = transformers.TrainingArguments(output_dir=str(tmp_path / f"eval{seed}"), use_cpu=True, report_to="none",
+                                          remove_unused_columns=False, per_device_eval_batch_size=2, seed=seed)
+    trainer = PreferenceTrainer(model=tiny_llama(tokenizer), args=args, data_collator=Collator(tokenizer.pad_token_id),
+                                loss_weights=LossWeights(w_dpo=0, w_kto=1))
+    return [int(row[0]) - 100 for batch in trainer.get_eval_dataloader(dataset) for row in batch["input_ids"]]
+
+
+def test_eval_micro_batches_are_shuffled_with_the_seed(tokenizer, tmp_path):
+    """Eval data in file order: each task's answers together, so sequential micro-batches of 2 hold one task each."""
+    kto = [KTOExample(Encoded((100 + i, 7), (8, 9)), i % 2 == 0, f"t{i // 2}") for i in range(12)]
+    dataset = PreferenceDataset([], kto)
+    order = _eval_order(tokenizer, tmp_path, dataset, 42)
+    assert sorted(order) == list(range(12)) and order != list(range(12))
+    assert order == _eval_order(tokenizer, tmp_path, dataset, 42)  # seeded: the same batches on every run and process
+    assert order != _eval_order(tokenizer, tmp_path, dataset, 7)
+    batches = [order[i:i + 2] for i in range(0, 12, 2)]
+    assert any(a // 2 != b // 2 for a, b in batches)  # some micro-batch mixes tasks (sequential: none does)
