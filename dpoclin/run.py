@@ -194,17 +194,25 @@ def write_provenance(out: Path, recipe: Recipe, manifest: dict, weights: LossWei
     (out / "data_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def reference_cache_parts(recipe: Recipe, tokenizer, manifest: dict, device: str) -> dict:
-    """What precomputed reference log-probs depend on (the cache key, with the sequences' token ids)."""
+def reference_cache_parts(recipe: Recipe, tokenizer, manifest: dict, device: str, model, args) -> dict:
+    """What precomputed reference log-probs depend on (the cache key, with the sequences' token ids): the weights, the
+    dtype they were loaded in (resolved, never "auto"), the run's fp16/bf16 flags, the attention implementation,
+    the torch/transformers versions, the tokenizer, the data and the max length."""
     import hashlib
+
+    import torch
+    import transformers
 
     from dpoclin.models import model_fingerprint, resolve_model
 
     name = recipe.model.name
     backend = getattr(tokenizer, "backend_tokenizer", None)
     vocab = backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    dtype = getattr(model, "dtype", None) or next(model.parameters()).dtype
     return {"model": model_fingerprint(name if name.startswith("embedded:") else resolve_model(name)),
-            "dtype": recipe.model.dtype, "device": device, "bf16": _precision(recipe.training.bf16, device, True),
+            "dtype": str(dtype), "device": device, "bf16": bool(args.bf16), "fp16": bool(args.fp16),
+            "attn_implementation": str(getattr(model.config, "_attn_implementation", None)),
+            "versions": {"torch": str(torch.__version__), "transformers": transformers.__version__},
             "tokenizer": hashlib.sha256(vocab.encode()).hexdigest(), "max_length": recipe.model.max_length,
             "data": {k: v["sha256"] for k, v in manifest["files"].items()}}
 
@@ -216,7 +224,7 @@ def attach_reference(trainer, collator, data: RunData, recipe: Recipe, tokenizer
     from dpoclin.reference import reference_table
 
     seqs = list(dict.fromkeys(data.train.sequences() + (data.eval.sequences() if data.eval else [])))
-    parts = reference_cache_parts(recipe, tokenizer, data.manifest, device)
+    parts = reference_cache_parts(recipe, tokenizer, data.manifest, device, trainer.model, trainer.args)
     share = -(-len(seqs) // trainer.accelerator.num_processes)  # what the main process scores (the bar shows its share)
     with PhaseProgress(share, "reference log-probs", enabled=trainer.is_world_process_zero()) as advance:
         result = reference_table(trainer, seqs, parts, cache_dir(), batch_size=2 * recipe.training.per_device_batch_size, progress=advance)
