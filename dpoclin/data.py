@@ -106,9 +106,12 @@ def _prompt(tokenizer, text: str, messages: list[dict]) -> Prompt:
     try:
         enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     except (NotImplementedError, TypeError, ValueError):  # a slow tokenizer: count the template parts on their own
+        def count(part: str) -> int:
+            return len(tokenizer(part, add_special_tokens=False)["input_ids"]) if part else 0
+
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        head, tail = (len(tokenizer(part, add_special_tokens=False)["input_ids"]) if part else 0 for part in (text[:start], text[end:]))
-        return Prompt(tuple(ids), min(head, len(ids)), min(tail, len(ids) - min(head, len(ids))))
+        head = min(count(text[:start]), len(ids))
+        return Prompt(tuple(ids), head, min(count(text[end:]), len(ids) - head))
     offsets = enc["offset_mapping"]
     head = sum(1 for _, stop in offsets if stop <= start)
     tail = sum(1 for begin, stop in offsets if begin >= end and stop > begin) if end < len(text) else 0
@@ -135,7 +138,8 @@ def prompt_budget(completion_lengths: list[int], max_length: int, max_prompt_len
     return budget if max_prompt_length is None else min(budget, max_prompt_length)
 
 
-def encode_sides(tokenizer, prompt, completions: list, max_length: int, max_prompt_length: int | None = None) -> list[Encoded] | None:
+def encode_sides(tokenizer, prompt, completions: list, max_length: int,
+                 max_prompt_length: int | None = None) -> list[Encoded] | None:
     """Chat-templated (prompt, completion) ids for answers to one prompt, every side with the same prompt ids:
     the prompt is cut in the middle of its user text to ``prompt_budget``, each completion from the right to fit
     ``max_length``. None when the prompt cannot fit (the caller drops and counts the example)."""
@@ -321,7 +325,8 @@ class Collator:
             order = mismatched_indices(tasks)
         except ValueError:
             order = [(i - 1) % len(labelled) for i in range(len(labelled))]
-        rows = (_kl_row(x.seq, labelled[j].seq, max_length) for i, (x, j) in enumerate(zip(labelled, order)) if tasks[i] != tasks[j])
+        rows = (_kl_row(x.seq, labelled[j].seq, max_length)
+                for i, (x, j) in enumerate(zip(labelled, order)) if tasks[i] != tasks[j])
         kl = [row for row in rows if row is not None]
         if limit is not None and len(kl) > limit:
             kl = [kl[(k * len(kl)) // limit] for k in range(limit)]
