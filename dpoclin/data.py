@@ -135,19 +135,86 @@ def _text(completion) -> str:
     return completion[0]["content"] if isinstance(completion, list) else completion
 
 
-def encode(tokenizer, prompt, completion, max_length: int) -> Encoded:
-    """Chat-templated prompt and completion ids; the prompt is cut from the left, the completion
-    from the right, so that together they fit ``max_length`` (keeping at least half for the completion)."""
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A chat-templated prompt's ids; the first ``head`` and last ``tail`` ids are template (BOS, system turn, role
+    markers up to the first user text; end of the last user turn and the assistant header) and are never cut."""
+
+    ids: tuple[int, ...]
+    head: int
+    tail: int
+
+
+def _user_span(text: str, messages: list[dict]) -> tuple[int, int]:
+    """Character span of the user text in the rendered prompt: the first user message's content to the end of the
+    last one's. No user text found (a template that rewrites it): the whole prompt is protected."""
+    users = [str(m.get("content", "")).strip() for m in messages if m.get("role") == "user"]
+    start = text.find(users[0]) if users and users[0] else -1
+    end = text.rfind(users[-1]) if start >= 0 else -1
+    return (start, end + len(users[-1])) if 0 <= start <= end else (len(text), len(text))
+
+
+def _prompt(tokenizer, text: str, messages: list[dict]) -> Prompt:
+    start, end = _user_span(text, messages)
+    try:
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    except (NotImplementedError, TypeError, ValueError):  # a slow tokenizer: count the template parts on their own
+        def count(part: str) -> int:
+            return len(tokenizer(part, add_special_tokens=False)["input_ids"]) if part else 0
+
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        head = min(count(text[:start]), len(ids))
+        return Prompt(tuple(ids), head, min(count(text[end:]), len(ids) - head))
+    offsets = enc["offset_mapping"]
+    head = sum(1 for _, stop in offsets if stop <= start)
+    tail = sum(1 for begin, stop in offsets if begin >= end and stop > begin) if end < len(text) else 0
+    return Prompt(tuple(enc["input_ids"]), head, min(tail, len(offsets) - head))
+
+
+def fit_prompt(prompt: Prompt, budget: int) -> tuple[int, ...] | None:
+    """The prompt in at most ``budget`` tokens: the middle of the user text goes (its start and end stay, half the
+    room each), the template head and tail never. None when not even one user token fits beside them."""
+    ids = prompt.ids
+    if len(ids) <= budget:
+        return ids
+    room = budget - prompt.head - prompt.tail
+    if room < 1:
+        return None
+    front = room // 2
+    return ids[: prompt.head + front] + ids[len(ids) - prompt.tail - (room - front):]
+
+
+def prompt_budget(completion_lengths: list[int], max_length: int, max_prompt_length: int | None) -> int:
+    """Prompt tokens allowed beside these completions: the longest keeps min(its length, max_length // 2) tokens
+    (the minimum completion budget), the prompt gets the rest, capped at ``max_prompt_length``."""
+    budget = max_length - min(max(completion_lengths), max_length // 2)
+    return budget if max_prompt_length is None else min(budget, max_prompt_length)
+
+
+def encode_sides(tokenizer, prompt, completions: list, max_length: int,
+                 max_prompt_length: int | None = None) -> list[Encoded] | None:
+    """Chat-templated (prompt, completion) ids for answers to one prompt, every side with the same prompt ids:
+    the prompt is cut in the middle of its user text to ``prompt_budget``, each completion from the right to fit
+    ``max_length``. None when the prompt cannot fit (the caller drops and counts the example)."""
     messages = _messages(prompt)
     prompt_text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    full_text = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": _text(completion)}], tokenize=False)
-    if not full_text.startswith(prompt_text):
-        raise DpoclinError("the chat template renders the prompt differently with and without the answer; cannot split prompt and completion")
-    prompt_ids = tokenizer(prompt_text, add_special_tokens=False)["input_ids"]
-    completion_ids = tokenizer(full_text[len(prompt_text):], add_special_tokens=False)["input_ids"]
-    completion_ids = completion_ids[: max(max_length // 2, max_length - len(prompt_ids))]
-    prompt_ids = prompt_ids[max(0, len(prompt_ids) - (max_length - len(completion_ids))):]
-    return Encoded(tuple(prompt_ids), tuple(completion_ids))
+    completion_ids = []
+    for completion in completions:
+        full_text = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": _text(completion)}], tokenize=False)
+        if not full_text.startswith(prompt_text):
+            raise DpoclinError("the chat template renders the prompt differently with and without the answer; cannot split prompt and completion")
+        completion_ids.append(tuple(tokenizer(full_text[len(prompt_text):], add_special_tokens=False)["input_ids"]))
+    prompt_ids = fit_prompt(_prompt(tokenizer, prompt_text, messages), prompt_budget([len(c) for c in completion_ids], max_length,
+                                                                                     max_prompt_length))
+    if prompt_ids is None:
+        return None
+    return [Encoded(prompt_ids, ids[: max_length - len(prompt_ids)]) for ids in completion_ids]
+
+
+def encode(tokenizer, prompt, completion, max_length: int, max_prompt_length: int | None = None) -> Encoded | None:
+    """One (prompt, completion) as ``encode_sides`` encodes it; None when the prompt cannot fit."""
+    sides = encode_sides(tokenizer, prompt, [completion], max_length, max_prompt_length)
+    return None if sides is None else sides[0]
 
 
 def link_kto(pair_rows: list[dict], kto_rows: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -174,18 +241,33 @@ def link_kto(pair_rows: list[dict], kto_rows: list[dict]) -> tuple[list[dict], l
     return linked, standalone
 
 
-def encode_pairs(rows: list[dict], tokenizer, max_length: int) -> list[PairExample]:
-    return [
-        PairExample(encode(tokenizer, r["prompt"], r["chosen"], max_length), encode(tokenizer, r["prompt"], r["rejected"], max_length),
-                    float(r.get("weight", 1.0) or 1.0), r.get("pair_type", "preference"), str(r.get("task_id", i)),
-                    r.get("chosen_label"), r.get("rejected_label"))
-        for i, r in enumerate(rows)
-    ]
+def fit_pairs(rows: list[dict], tokenizer, max_length: int, max_prompt_length: int | None = None) -> tuple[list[PairExample], int]:
+    """Encoded pairs (both sides with the same prompt ids) and how many rows were dropped: prompt too long to fit."""
+    out = []
+    for i, r in enumerate(rows):
+        sides = encode_sides(tokenizer, r["prompt"], [r["chosen"], r["rejected"]], max_length, max_prompt_length)
+        if sides is not None:
+            out.append(PairExample(*sides, float(r.get("weight", 1.0) or 1.0), r.get("pair_type", "preference"),
+                                   str(r.get("task_id", i)), r.get("chosen_label"), r.get("rejected_label")))
+    return out, len(rows) - len(out)
 
 
-def encode_kto(rows: list[dict], tokenizer, max_length: int) -> list[KTOExample]:
-    return [KTOExample(encode(tokenizer, r["prompt"], r["completion"], max_length), bool(r["label"]), str(r.get("task_id", i)))
-            for i, r in enumerate(rows)]
+def fit_kto(rows: list[dict], tokenizer, max_length: int, max_prompt_length: int | None = None) -> tuple[list[KTOExample], int]:
+    """Encoded KTO examples and how many rows were dropped: prompt too long to fit."""
+    out = []
+    for i, r in enumerate(rows):
+        seq = encode(tokenizer, r["prompt"], r["completion"], max_length, max_prompt_length)
+        if seq is not None:
+            out.append(KTOExample(seq, bool(r["label"]), str(r.get("task_id", i))))
+    return out, len(rows) - len(out)
+
+
+def encode_pairs(rows: list[dict], tokenizer, max_length: int, max_prompt_length: int | None = None) -> list[PairExample]:
+    return fit_pairs(rows, tokenizer, max_length, max_prompt_length)[0]
+
+
+def encode_kto(rows: list[dict], tokenizer, max_length: int, max_prompt_length: int | None = None) -> list[KTOExample]:
+    return fit_kto(rows, tokenizer, max_length, max_prompt_length)[0]
 
 
 class PreferenceDataset(torch.utils.data.Dataset):
@@ -227,6 +309,12 @@ def pad_batch(seqs: list[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
     return {"input_ids": ids, "attention_mask": attention, "completion_mask": completion}
 
 
+def _kl_row(own: Encoded, other: Encoded, max_length: int | None) -> Encoded | None:
+    """``own``'s prompt with ``other``'s completion, cut from the right to fit ``max_length``; None if none of it fits."""
+    room = len(other.completion_ids) if max_length is None else max_length - len(own.prompt_ids)
+    return Encoded(own.prompt_ids, other.completion_ids[:room]) if room > 0 else None
+
+
 @dataclass(frozen=True)
 class Labelled:
     """A micro-batch row with a KTO label."""
@@ -241,11 +329,14 @@ class Collator:
     """Micro-batch = [chosen..., rejected..., standalone kto...] in one padded block, plus KL sequences.
 
     ``kl``: build KTO's mismatched KL rows; ``kl_samples``: at most this many (None: one per labelled
-    row, as TRL); ``reference``: precomputed reference log-probs by sequence (rows get ``ref_logps``).
+    row, as TRL); ``reference``: precomputed reference log-probs by sequence (rows get ``ref_logps``);
+    ``max_length``: KL rows' completions are cut to fit it (None: no cut).
     """
 
-    def __init__(self, pad_token_id: int, kl: bool = True, kl_samples: int | None = None, reference: dict | None = None):
+    def __init__(self, pad_token_id: int, kl: bool = True, kl_samples: int | None = None, reference: dict | None = None,
+                 max_length: int | None = None):
         self.pad_token_id, self.kl, self.kl_samples, self.reference = pad_token_id, kl, kl_samples, reference
+        self.max_length = max_length
 
     def __call__(self, items: list) -> dict[str, torch.Tensor]:
         pairs = [it for it in items if isinstance(it, PairExample)]
@@ -260,7 +351,7 @@ class Collator:
         batch["kto_label"] = torch.tensor([x.label for x in labelled], dtype=torch.bool)
         if self.reference is not None:
             batch["ref_logps"] = torch.tensor([self.reference[s] for s in seqs], dtype=torch.float)
-        kl = self.kl_sequences(labelled, self.kl_samples) if self.kl and labelled else []
+        kl = self.kl_sequences(labelled, self.kl_samples, self.max_length) if self.kl and labelled else []
         if kl:
             batch.update({f"kl_{k}": v for k, v in pad_batch(kl, self.pad_token_id).items()})
         return batch
@@ -273,21 +364,23 @@ class Collator:
         return rows + [Labelled(2 * n + i, k.seq, k.label, k.task_id) for i, k in enumerate(kto)]
 
     @staticmethod
-    def kl_sequences(labelled: list, limit: int | None = None) -> list[Encoded]:
+    def kl_sequences(labelled: list, limit: int | None = None, max_length: int | None = None) -> list[Encoded]:
         """Prompt i with the completion of row p[i], p from ``mismatched_indices`` over task ids.
 
         When one task fills more than half of the rows no full mismatch exists: the cyclic shift is
         used and same-task pairs are dropped (possibly all; the trainer then keeps its previous z0).
         A prompt is never scored on a completion of its own task. ``limit`` keeps that many rows,
         evenly spaced over the batch layout (so chosen, rejected and standalone rows all take part).
+        ``max_length``: the borrowed completion is cut from the right so that the row fits it.
         """
         tasks = [x.task_id for x in labelled]
         try:
             order = mismatched_indices(tasks)
         except ValueError:
             order = [(i - 1) % len(labelled) for i in range(len(labelled))]
-        kl = [Encoded(x.seq.prompt_ids, labelled[j].seq.completion_ids) for i, (x, j) in enumerate(zip(labelled, order))
-              if tasks[i] != tasks[j]]
+        rows = (_kl_row(x.seq, labelled[j].seq, max_length)
+                for i, (x, j) in enumerate(zip(labelled, order)) if tasks[i] != tasks[j])
+        kl = [row for row in rows if row is not None]
         if limit is not None and len(kl) > limit:
             kl = [kl[(k * len(kl)) // limit] for k in range(limit)]
         return kl

@@ -41,18 +41,23 @@ def dpo_loss(
     ref_rejected_logps: Tensor,
     beta: float,
     weights: Tensor | None = None,
+    count: Tensor | float | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
-    """Sigmoid DPO loss, a mean over pairs (weighted by ``weights`` when given: sum w*l / sum w)."""
+    """Sigmoid DPO loss sum_i w_i * l_i / N: ``weights`` w (1 when None), N = ``count`` (the pairs of the whole
+    gradient-accumulation window on all processes, from the trainer) or, when None, the pairs given here.
+
+    N is a pair count, never sum w: build-pairs' weight is an absolute confidence (physician agreement), so a
+    pair at w = 0.5 pulls half as hard as a unanimous one whatever else shares its batch; dividing by sum w
+    would re-inflate contested pairs whenever a batch holds only contested ones (one pair: no effect at all).
+    """
     chosen_logratios = policy_chosen_logps - ref_chosen_logps
     rejected_logratios = policy_rejected_logps - ref_rejected_logps
     # Rafailov et al. (2023), eq. 7:
     # L_DPO = -log sigma(beta * [(log pi(y+|x) - log ref(y+|x)) - (log pi(y-|x) - log ref(y-|x))])
     losses = -F.logsigmoid(beta * (chosen_logratios - rejected_logratios))
-    if weights is None:
-        loss = losses.mean()
-    else:
-        weights = weights.to(losses)
-        loss = (weights * losses).sum() / weights.sum()
+    if weights is not None:
+        losses = weights.to(losses) * losses
+    loss = losses.sum() / (len(losses) if count is None else count)
     chosen_rewards = beta * chosen_logratios.detach()
     rejected_rewards = beta * rejected_logratios.detach()
     return loss, {
@@ -118,8 +123,10 @@ def kto_loss(
     beta: float,
     desirable_weight: float = 1.0,
     undesirable_weight: float = 1.0,
+    count: Tensor | float | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
-    """KTO loss: the NaN-ignoring mean over all examples of lambda_y * (1 - v(x, y)), as TRL 1.16 does."""
+    """KTO loss: sum over examples of lambda_y * (1 - v(x, y)) / N, NaNs ignored. N = ``count`` (the labelled
+    rows of the whole accumulation window, from the trainer) or, when None, the examples given here (TRL 1.16's mean)."""
     labels = labels.bool()
     kl = torch.as_tensor(kl, dtype=policy_logps.dtype, device=policy_logps.device)
     chosen_logratios = (policy_logps - ref_logps)[labels]
@@ -130,7 +137,8 @@ def kto_loss(
     chosen_losses = 1 - torch.sigmoid(beta * (chosen_logratios - kl))
     rejected_losses = 1 - torch.sigmoid(beta * (kl - rejected_logratios))
     losses = torch.cat((desirable_weight * chosen_losses, undesirable_weight * rejected_losses), 0)
-    return losses.nanmean(), {
+    loss = losses.nanmean() if count is None else losses.nansum() / count
+    return loss, {
         "rewards/chosen": beta * chosen_logratios.detach(),
         "rewards/rejected": beta * rejected_logratios.detach(),
         "kl": kl.detach(),
@@ -144,11 +152,13 @@ def kto_weights(n_desirable: int, n_undesirable: int) -> tuple[float, float]:
     return (1.0, 1.0) if rec is None else (rec["desirable_weight"], rec["undesirable_weight"])
 
 
-def sft_loss(chosen_logps_sum: Tensor, chosen_token_counts: Tensor) -> Tensor:
-    """Length-normalised NLL of the chosen responses, averaged over pairs (RPO-style)."""
+def sft_loss(chosen_logps_sum: Tensor, chosen_token_counts: Tensor, count: Tensor | float | None = None) -> Tensor:
+    """Length-normalised NLL of the chosen responses, summed over pairs / N (RPO-style): N = ``count`` (the pairs of the
+    accumulation window, from the trainer) or, when None, the pairs given here (a mean)."""
     # Pang et al. (2024), RPO: L_SFT = mean_i [ -sum_t log pi(y+_t | x, y+_<t) / |y+| ]
     counts = chosen_token_counts.to(chosen_logps_sum).clamp(min=1)
-    return (-chosen_logps_sum / counts).mean()
+    per_pair = -chosen_logps_sum / counts
+    return per_pair.sum() / (len(per_pair) if count is None else count)
 
 
 def combined_loss(

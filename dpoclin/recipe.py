@@ -43,8 +43,8 @@ class ModelConfig:
     name: str = _f("embedded:smollm2-135m-instruct", "Hub id, local path, or 'embedded:NAME' (a model installed by `make setup`).")  # runs offline on any CPU
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = _f("auto", "Weight dtype at load time.")  # auto: the checkpoint's stored dtype, no silent cast
     trust_remote_code: bool = _f(False, "Allow model code from the Hub.")  # never execute downloaded code unless asked
-    max_length: int = _f(512, "Max tokens of prompt + completion; the prompt loses its start, the completion its end, and the completion keeps at least half.", AT_LEAST_ONE)  # one clinical question plus a full answer; cost grows with it
-    max_prompt_length: Optional[int] = _f(None, "Max prompt tokens, truncated before max_length applies.")  # null: TRL 1.x only caps the whole sequence
+    max_length: int = _f(512, "Max tokens of prompt + completion; the prompt loses the middle of its user text (never the template), the completion its end; the completion keeps at least half; a prompt that cannot fit is dropped.", AT_LEAST_ONE)  # one clinical question plus a full answer; cost grows with it
+    max_prompt_length: Optional[int] = _f(None, "Max prompt tokens (cut in the middle of the user text, both sides of a pair alike) before max_length applies.")  # null: TRL 1.x only caps the whole sequence
 
 
 @dataclass
@@ -76,7 +76,7 @@ class PeftConfig:
     method: Literal["lora", "qlora", "none"] = _f("lora", "lora, qlora (4-bit base, CUDA only) or none (full fine-tune).")  # ~1% of weights; reference = adapter off
     r: int = _f(16, "LoRA rank.")  # common default; capacity is ample for preference tuning
     alpha: int = _f(32, "LoRA alpha (scale = alpha / r).")  # 2 x r, the usual scale
-    dropout: float = _f(0.05, "LoRA dropout.", Range(0, 1, hi_open=True))  # light regularisation for small preference sets
+    dropout: float = _f(0.05, "LoRA dropout (applies only with training.disable_dropout: false).", Range(0, 1, hi_open=True))  # light regularisation for small preference sets
     target_modules: Union[str, list[str]] = _f("all-linear", "Modules given adapters.")  # every linear layer but lm_head (TRL's KTO refuses lm_head)
 
 
@@ -93,6 +93,7 @@ class TrainingConfig:
     group_by_length: bool = _f(True, "Micro-batches of similar length (shuffled in megabatches of 50).")  # less padding: ~25% less compute on clinical answers of mixed length
     bf16: Auto = _f("auto", "bf16 mixed precision; auto: on for bf16-capable GPUs.")  # never on CPU: ~15x slower there
     fp16: Auto = _f("auto", "fp16 mixed precision; auto: only on GPUs without bf16.")  # V100/T4 fallback
+    disable_dropout: bool = _f(True, "Dropout off (p = 0, LoRA dropout included) in every training forward; false keeps peft.dropout and the model's own.")  # TRL's default: the policy log-probs DPO/KTO compare, and z0's policy pass, are then not random
     gradient_checkpointing: bool = _f(False, "Recompute activations to save memory.")  # off: +50% time on CPU, small models fit anyway
     logging_steps: int = _f(10, "Log every N optimizer steps.", AT_LEAST_ONE)  # readable logs without flooding
     save_steps: int = _f(0, "Checkpoint every N steps; 0: only the final model.", Range(0, integer=True))  # checkpoints cost disk and time on short runs

@@ -56,9 +56,9 @@ def data_files(recipe: Recipe, data_dir: Path) -> list[Path]:
 def _split(recipe: Recipe, data_dir: Path, split: str, tokenizer) -> tuple[list, list, dict]:
     """Encoded (pairs, standalone KTO examples) of one split, and its counts. For kto-dpo, KTO labels of
     answers that are pair sides ride on the pairs (``data.link_kto``): one forward scores both terms."""
-    from dpoclin.data import encode_kto, encode_pairs, link_kto, load_rows
+    from dpoclin.data import fit_kto, fit_pairs, link_kto, load_rows
 
-    d, kind, max_len = recipe.data, recipe.objective.recipe, recipe.model.max_length
+    d, kind, m = recipe.data, recipe.objective.recipe, recipe.model
     pair_rows = load_rows(data_dir / d.pairs, split) if kind != "kto" else []
     kto_rows = load_rows(data_dir / d.kto, split) if kind != "dpo" else []
     n_desirable = sum(bool(r["label"]) for r in kto_rows)
@@ -67,7 +67,24 @@ def _split(recipe: Recipe, data_dir: Path, split: str, tokenizer) -> tuple[list,
         pair_rows, standalone = link_kto(pair_rows, kto_rows)
     counts = {"pairs": len(pair_rows), "kto": len(kto_rows), "kto_on_pairs": len(kto_rows) - len(standalone),
               "kto_standalone": len(standalone), "kto_desirable": n_desirable, "kto_undesirable": len(kto_rows) - n_desirable}
-    return encode_pairs(pair_rows, tokenizer, max_len), encode_kto(standalone, tokenizer, max_len), counts
+    pairs, dropped_pairs = fit_pairs(pair_rows, tokenizer, m.max_length, m.max_prompt_length)
+    kto, dropped_kto = fit_kto(standalone, tokenizer, m.max_length, m.max_prompt_length)
+    counts["dropped_prompt_too_long"] = {"pairs": dropped_pairs, "kto_standalone": dropped_kto}
+    return pairs, kto, counts
+
+
+def dropped_message(manifest: dict, recipe: Recipe) -> str | None:
+    """One line on the examples dropped because their prompt cannot fit (None when none were)."""
+    m = recipe.model
+    names = {"pairs": "pair(s)", "kto_standalone": "KTO example(s)"}
+    parts = [f"{n} {split} {names[kind]}" for split in ("train", "eval") if split in manifest
+             for kind, n in manifest[split].get("dropped_prompt_too_long", {}).items() if n]
+    if not parts:
+        return None
+    cap = f", model.max_prompt_length {m.max_prompt_length}" if m.max_prompt_length is not None else ""
+    return (f"dropped {', '.join(parts)}: the prompt's template (system turn, role markers) cannot fit model.max_length "
+            f"{m.max_length}{cap} beside the answer's minimum (half of max_length, or all of a shorter answer); counts in "
+            "data_manifest.json: raise model.max_length or shorten the system prompt")
 
 
 def load_data(recipe: Recipe, data_dir: Path, tokenizer) -> RunData:
@@ -177,17 +194,25 @@ def write_provenance(out: Path, recipe: Recipe, manifest: dict, weights: LossWei
     (out / "data_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def reference_cache_parts(recipe: Recipe, tokenizer, manifest: dict, device: str) -> dict:
-    """What precomputed reference log-probs depend on (the cache key, with the sequences' token ids)."""
+def reference_cache_parts(recipe: Recipe, tokenizer, manifest: dict, device: str, model, args) -> dict:
+    """What precomputed reference log-probs depend on (the cache key, with the sequences' token ids): the weights, the
+    dtype they were loaded in (resolved, never "auto"), the run's fp16/bf16 flags, the attention implementation,
+    the torch/transformers versions, the tokenizer, the data and the max length."""
     import hashlib
+
+    import torch
+    import transformers
 
     from dpoclin.models import model_fingerprint, resolve_model
 
     name = recipe.model.name
     backend = getattr(tokenizer, "backend_tokenizer", None)
     vocab = backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    dtype = getattr(model, "dtype", None) or next(model.parameters()).dtype
     return {"model": model_fingerprint(name if name.startswith("embedded:") else resolve_model(name)),
-            "dtype": recipe.model.dtype, "device": device, "bf16": _precision(recipe.training.bf16, device, True),
+            "dtype": str(dtype), "device": device, "bf16": bool(args.bf16), "fp16": bool(args.fp16),
+            "attn_implementation": str(getattr(model.config, "_attn_implementation", None)),
+            "versions": {"torch": str(torch.__version__), "transformers": transformers.__version__},
             "tokenizer": hashlib.sha256(vocab.encode()).hexdigest(), "max_length": recipe.model.max_length,
             "data": {k: v["sha256"] for k, v in manifest["files"].items()}}
 
@@ -199,7 +224,7 @@ def attach_reference(trainer, collator, data: RunData, recipe: Recipe, tokenizer
     from dpoclin.reference import reference_table
 
     seqs = list(dict.fromkeys(data.train.sequences() + (data.eval.sequences() if data.eval else [])))
-    parts = reference_cache_parts(recipe, tokenizer, data.manifest, device)
+    parts = reference_cache_parts(recipe, tokenizer, data.manifest, device, trainer.model, trainer.args)
     share = -(-len(seqs) // trainer.accelerator.num_processes)  # what the main process scores (the bar shows its share)
     with PhaseProgress(share, "reference log-probs", enabled=trainer.is_world_process_zero()) as advance:
         result = reference_table(trainer, seqs, parts, cache_dir(), batch_size=2 * recipe.training.per_device_batch_size, progress=advance)
@@ -352,17 +377,21 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     data = load_data(recipe, data_dir, tokenizer)
     weights = loss_weights(recipe, data.manifest.get("kto_desirable", 0), data.manifest.get("kto_undesirable", 0))
     device = "cuda" if _cuda() else "cpu"
-    collator = Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0, kl_samples=recipe.objective.kl_samples)
+    collator = Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0, kl_samples=recipe.objective.kl_samples,
+                        max_length=recipe.model.max_length)
     trainer = PreferenceTrainer(
         model=model, args=training_arguments(recipe, out, device), train_dataset=data.train, data_collator=collator,
         processing_class=tokenizer, loss_weights=weights, ref_model=ref,
         callbacks=[MetricsLog(out / "metrics.jsonl"), TrainProgress()], group_by_length=recipe.training.group_by_length,
+        dropout_off=recipe.training.disable_dropout,
     )
     for default in (ProgressCallback, PrinterCallback):  # TrainProgress replaces tqdm and the raw dict printer
         trainer.remove_callback(default)
     if recipe.objective.precompute_ref:
         data.manifest["reference"] = attach_reference(trainer, collator, data, recipe, tokenizer, device)
     main, checkpoint = trainer.is_world_process_zero(), last_checkpoint(out) if resume else None
+    if main and (dropped := dropped_message(data.manifest, recipe)):
+        warn(dropped)
     if main:
         write_provenance(out, recipe, data.manifest, weights, resumed=resume)
         if checkpoint is not None:

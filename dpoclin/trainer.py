@@ -62,14 +62,33 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
         return iter(get_length_grouped_indices(self.lengths, self.batch_size, generator=generator))
 
 
+def disable_dropout(model: torch.nn.Module) -> int:
+    """Dropout off in ``model`` (as TRL's ``disable_dropout_in_model``): every ``nn.Dropout`` (LoRA's included) gets
+    p = 0, and attention modules' functional ``attention_dropout`` rate 0. Returns how many were switched off."""
+    changed = 0
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout) and module.p:
+            module.p, changed = 0.0, changed + 1
+        if isinstance(getattr(module, "attention_dropout", None), float) and module.attention_dropout:
+            module.attention_dropout, changed = 0.0, changed + 1
+    return changed
+
+
 class PreferenceTrainer(Trainer):
-    def __init__(self, *args, loss_weights: LossWeights, ref_model=None, group_by_length: bool = False, **kwargs):
+    # compute_loss divides each term by its count over the whole gradient-accumulation window (get_batch_samples):
+    # the Trainer must not divide by the number of micro-batches again
+    loss_is_scaled_for_ga = True
+
+    def __init__(self, *args, loss_weights: LossWeights, ref_model=None, group_by_length: bool = False, dropout_off: bool = True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        if dropout_off:  # recipe training.disable_dropout
+            disable_dropout(self.model)
         self.loss_weights, self.ref_model, self.group_by_length = loss_weights, ref_model, group_by_length
         if ref_model is not None:
             self.ref_model = self.accelerator.prepare_model(ref_model, evaluation_mode=True)
         self._z0 = {"train": torch.zeros(()), "eval": torch.zeros(())}  # KTO z0 until a micro-batch estimates it
-        self.model_accepts_loss_kwargs = False  # our loss is a per-micro-batch mean: let Trainer scale it
+        self.model_accepts_loss_kwargs = False  # the model computes no loss: never hand it num_items_in_batch
         self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(lambda: [0.0, 0]), "eval": defaultdict(lambda: [0.0, 0])}
 
     def _get_train_sampler(self, train_dataset=None):
@@ -79,6 +98,36 @@ class PreferenceTrainer(Trainer):
             return super()._get_train_sampler(train_dataset)
         return EpochLengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps, dataset.lengths,
                                          self.args.data_seed if self.args.data_seed is not None else self.args.seed)
+
+    def _get_eval_sampler(self, eval_dataset):
+        """A seeded shuffle (the same order on every process and every call): in file order one task's pairs and
+        KTO examples sit together, one task can fill an eval micro-batch and KTO's z0 then has no cross-task row."""
+        if eval_dataset is None or not hasattr(eval_dataset, "__len__"):
+            return super()._get_eval_sampler(eval_dataset)
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        return torch.utils.data.RandomSampler(eval_dataset, generator=torch.Generator().manual_seed(seed))
+
+    # -- normalisation over the accumulation window -----------------------------------------------
+    def get_batch_samples(self, epoch_iterator, num_batches, device):
+        """The Trainer's micro-batches of one optimizer step, with per-term counts over them all (``window_counts``)
+        in place of its token count: compute_loss normalises each term by them, so accumulation equals a larger batch."""
+        batches, _ = super().get_batch_samples(epoch_iterator, num_batches, device)
+        return batches, self.window_counts(batches, device)
+
+    def window_counts(self, batches: list[dict], device) -> dict[str, torch.Tensor]:
+        """Pairs (the DPO and SFT terms' count) and KTO-labelled rows in ``batches``, summed over processes."""
+        local = torch.tensor([[sum(int(b["n_pairs"]) for b in batches), sum(len(b["kto_index"]) for b in batches)]],
+                             dtype=torch.float, device=device)
+        total = self.accelerator.gather(local).sum(0) if self.accelerator.num_processes > 1 else local[0]
+        return {"pairs": total[0], "kto": total[1]}
+
+    def _denominators(self, counts: dict | None, n_pairs: int, n_kto: int) -> dict[str, torch.Tensor | float]:
+        """Each term's N in sum / N: the window's count divided by the processes (DDP and DeepSpeed average gradients
+        over processes, so sum_local / (N / world) gives sum_all / N), or this micro-batch's own count without a window."""
+        if counts is None:
+            return {"dpo": n_pairs, "sft": n_pairs, "kto": n_kto}
+        world = self.accelerator.num_processes
+        return {"dpo": counts["pairs"] / world, "sft": counts["pairs"] / world, "kto": counts["kto"] / world}
 
     # -- log-probs ------------------------------------------------------------------------
     @staticmethod
@@ -129,32 +178,36 @@ class PreferenceTrainer(Trainer):
 
     # -- the loss -------------------------------------------------------------------------
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        """L = w_dpo * L_DPO + w_kto * L_KTO + w_sft * L_SFT, each term sum / N (``_denominators``): ``num_items_in_batch``
+        is the window's per-term counts from ``get_batch_samples`` in training, None (micro-batch means) otherwise."""
         mode = "train" if model.training else "eval"
-        w, n = self.loss_weights, int(inputs["n_pairs"])
+        w, n, rows = self.loss_weights, int(inputs["n_pairs"]), inputs["kto_index"]
+        denom = self._denominators(num_items_in_batch if isinstance(num_items_in_batch, dict) else None, n, len(rows))
         policy = self._logps(model, inputs)
         ref = self._reference_logps(model, inputs)
         terms = {}
         if n:
             weights = inputs["pair_weight"] if w.use_pair_weights else None
-            dpo, dpo_metrics = dpo_loss(policy[:n], policy[n:2 * n], ref[:n], ref[n:2 * n], w.beta_dpo, weights)
+            dpo, dpo_metrics = dpo_loss(policy[:n], policy[n:2 * n], ref[:n], ref[n:2 * n], w.beta_dpo, weights, denom["dpo"])
             terms.update({"dpo": dpo} if w.w_dpo else {})
             tokens = inputs["completion_mask"][:2 * n].sum(-1).clamp(min=1)
             self._record_pairs(mode, dpo_metrics, policy[:2 * n].detach() / tokens, ref[:2 * n] / tokens, inputs["pair_type"])
         if n and w.w_sft:
             counts = inputs["completion_mask"][:n, 1:].sum(-1)
-            terms["sft"] = sft_loss(policy[:n], counts)
+            terms["sft"] = sft_loss(policy[:n], counts, denom["sft"])
         if w.w_kto:
             z0 = self._update_z0(*self._kl_logps(model, inputs), mode)  # every micro-batch, on every process
             self._record(mode, "kl", z0)
-            rows = inputs["kto_index"]
             if len(rows):
                 terms["kto"], kto_metrics = kto_loss(policy[rows], ref[rows], inputs["kto_label"], z0, w.beta_kto,
-                                                     w.desirable_weight, w.undesirable_weight)
+                                                     w.desirable_weight, w.undesirable_weight, denom["kto"])
                 self._record(mode, "kto/rewards/desirable", kto_metrics["rewards/chosen"])
                 self._record(mode, "kto/rewards/undesirable", kto_metrics["rewards/rejected"])
         loss, logs = combined_loss(terms, {"dpo": w.w_dpo, "kto": w.w_kto, "sft": w.w_sft})
-        for key, value in logs.items():
-            self._record(mode, key, value)
+        local = {"dpo": n, "sft": n, "kto": len(rows)}
+        for key, value in logs.items():  # logged: the term's mean over every example since the last log
+            term = key.split("/", 1)[1]
+            self._record_total(mode, key, value * float(denom[term]), local[term])
         return (loss, {"policy_logps": policy.detach()}) if return_outputs else loss
 
     def _update_z0(self, policy_kl: torch.Tensor, ref_kl: torch.Tensor, mode: str) -> torch.Tensor:
@@ -188,6 +241,12 @@ class PreferenceTrainer(Trainer):
         total = self._metrics[mode][key]
         total[0] += float(values.sum())
         total[1] += values.numel()
+
+    def _record_total(self, mode: str, key: str, total: float, count: int) -> None:
+        """Accumulate a sum over ``count`` examples (a loss term's numerator) for a per-example mean."""
+        entry = self._metrics[mode][key]
+        entry[0] += total
+        entry[1] += count
 
     def _record_pairs(self, mode: str, dpo_metrics: dict, policy: torch.Tensor, ref: torch.Tensor, pair_type: torch.Tensor) -> None:
         """Implicit-reward metrics, and whether the policy and the reference each give the chosen answer the

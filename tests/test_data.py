@@ -134,3 +134,62 @@ def test_load_rows_filters_split_and_names_bad_lines(tmp_path):
         load_rows(path, "train")
     with pytest.raises(DpoclinError, match="build-pairs"):
         load_rows(tmp_path / "missing.jsonl", "train")
+
+
+# --- truncation: one prompt per pair, the template never cut ---------------------------------------------
+
+SYSTEM = "You are a clinical assistant for an endocrinology service."
+LONG_QUESTION = "START " + "history of present illness " * 60 + "what is the next step in DKA management? END"
+
+
+def _pair_sides(tokenizer, max_length, max_prompt_length=None, chosen="Start insulin.", rejected="Wait. " * 200):
+    from dpoclin.data import encode_pairs
+
+    row = {"prompt": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": LONG_QUESTION}],
+           "chosen": [{"role": "assistant", "content": chosen}], "rejected": [{"role": "assistant", "content": rejected}],
+           "task_id": "t1", "weight": 1.0}
+    return encode_pairs([row], tokenizer, max_length, max_prompt_length)
+
+
+def test_both_sides_of_a_pair_see_the_same_prompt_and_the_template_head_and_tail_stay(tokenizer):
+    [pair] = _pair_sides(tokenizer, max_length=128)
+    assert pair.chosen.prompt_ids == pair.rejected.prompt_ids  # a short and a long answer: one prompt
+    prompt = tokenizer.decode(list(pair.chosen.prompt_ids))
+    assert prompt.startswith(f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nSTART")  # head kept, user text starts
+    assert prompt.endswith("END<|im_end|>\n<|im_start|>assistant\n")  # the question's end and the assistant header kept
+    assert "history" in prompt and len(pair.chosen.prompt_ids) < 128 // 2 + 1
+    for side in (pair.chosen, pair.rejected):
+        assert len(side) <= 128
+    assert len(pair.rejected.completion_ids) >= 128 // 2  # the long answer keeps at least half
+    assert tokenizer.decode(list(pair.chosen.completion_ids)).startswith("Start insulin.")
+
+
+def test_max_prompt_length_is_applied(tokenizer):
+    [free] = _pair_sides(tokenizer, max_length=400, rejected="No.")
+    [capped] = _pair_sides(tokenizer, max_length=400, max_prompt_length=48, rejected="No.")
+    assert len(free.chosen.prompt_ids) > 48  # without the cap this prompt fits max_length whole
+    assert len(capped.chosen.prompt_ids) == 48 == len(capped.rejected.prompt_ids)
+    text = tokenizer.decode(list(capped.chosen.prompt_ids))
+    assert text.startswith("<|im_start|>system\n") and text.endswith("<|im_start|>assistant\n")
+
+
+def test_a_prompt_whose_template_alone_cannot_fit_is_dropped_and_counted(tokenizer):
+    from dpoclin.data import fit_kto, fit_pairs
+
+    ok = {"prompt": "Max daily paracetamol?", "chosen": "4 g.", "rejected": "No limit.", "task_id": "a"}
+    huge = {"prompt": [{"role": "system", "content": "Guideline text. " * 80}, {"role": "user", "content": "Dose?"}],
+            "chosen": "4 g.", "rejected": "No limit.", "task_id": "b"}
+    pairs, dropped = fit_pairs([ok, huge], tokenizer, max_length=64)
+    assert [p.task_id for p in pairs] == ["a"] and dropped == 1
+    kto, dropped_kto = fit_kto([{"prompt": huge["prompt"], "completion": "4 g.", "label": True, "task_id": "b"}], tokenizer, 64)
+    assert kto == [] and dropped_kto == 1
+
+
+def test_kl_rows_respect_max_length():
+    kto = [KTOExample(seq([1, 2, 3, 4, 5], [6]), True, "a"), KTOExample(seq([7], [8, 9, 10, 11, 12, 13, 14]), False, "b"),
+           KTOExample(seq([15, 16, 17, 18, 19, 20], [21]), True, "c")]
+    batch = Collator(0, max_length=8)(kto)
+    widths = batch["kl_attention_mask"].sum(-1).tolist()
+    assert len(widths) == 3 and max(widths) <= 8
+    assert max(widths) == 8  # the 6-token prompt borrows the 7-token completion, cut to 2
+    assert Collator(0)(kto)["kl_attention_mask"].sum(-1).max() == 13  # uncut without max_length

@@ -57,13 +57,31 @@ def test_dpo_two_pairs_by_hand():
     assert not any(m.requires_grad for m in metrics.values())
 
 
-def test_dpo_per_pair_weights_are_a_weighted_mean():
+def test_dpo_per_pair_weights_are_normalised_by_the_pair_count():
     loss, _ = dpo_loss(*DPO_ARGS, beta=0.1, weights=t(3.0, 1.0))
-    assert loss.item() == pytest.approx((3 * LOSS1 + 1 * LOSS2) / 4, abs=1e-12)
-    assert loss.item() == pytest.approx(0.615301, abs=1e-6)
-    # uniform weights of any scale give the unweighted mean
+    assert loss.item() == pytest.approx((3 * LOSS1 + 1 * LOSS2) / 2, abs=1e-12)
+    # uniform weights scale the loss: a batch of contested pairs pulls less than a unanimous one
     uniform, _ = dpo_loss(*DPO_ARGS, beta=0.1, weights=t(0.5, 0.5))
-    assert uniform.item() == pytest.approx((LOSS1 + LOSS2) / 2, abs=1e-12)
+    assert uniform.item() == pytest.approx(0.5 * (LOSS1 + LOSS2) / 2, abs=1e-12)
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.5, 0.1])
+def test_one_pair_weight_scales_its_loss_and_gradient(weight):
+    chosen = t(-10.0).requires_grad_()
+    loss, _ = dpo_loss(chosen, t(-15.0), t(-12.0), t(-14.0), beta=0.1, weights=t(weight))
+    loss.backward()
+    assert loss.item() == pytest.approx(weight * LOSS1, abs=1e-12)
+    assert chosen.grad.item() == pytest.approx(weight * -0.1 * (1 - sigmoid(0.3)), abs=1e-12)  # d/dx -log sigma(0.1 x)
+
+
+def test_an_explicit_count_divides_each_term_sum():
+    """The trainer passes the accumulation window's count N: sum / N, not this call's mean."""
+    loss, _ = dpo_loss(*DPO_ARGS, beta=0.1, weights=t(3.0, 1.0), count=8)
+    assert loss.item() == pytest.approx((3 * LOSS1 + LOSS2) / 8, abs=1e-12)
+    kto, _ = kto_loss(*KTO_ARGS, kl=0.7, beta=0.5, count=5)
+    assert kto.item() == pytest.approx((D_LOSS + U_LOSS) / 5, abs=1e-12)
+    sft = sft_loss(t(-6.0, -10.0), torch.tensor([3, 5]), count=4)
+    assert sft.item() == pytest.approx((2.0 + 2.0) / 4, abs=1e-12)
 
 
 # --- KTO -----------------------------------------------------------------------------------

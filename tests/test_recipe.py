@@ -267,3 +267,26 @@ def test_cli_recipes_show_unknown_is_one_line_listing_available():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: unknown recipe 'nope'"), result.stderr
     assert all(name in lines[0] for name in list_recipes())
+
+
+SUGGESTED = re.compile(r"--set\s+(\S+)")
+
+
+def suggested_overrides(name: str) -> list[str]:
+    """Every ``--set KEY=VALUE`` a packaged recipe's comments suggest."""
+    comments = [line.split("#", 1)[1] for line in (PACKAGED / f"{name}.yaml").read_text().splitlines() if "#" in line]
+    return [item.rstrip(").,:;") for item in SUGGESTED.findall("\n".join(comments))]
+
+
+@pytest.mark.parametrize("name", list_recipes())
+def test_overrides_suggested_in_a_recipes_comments_validate(name):
+    recipe = load_recipe(name)
+    overrides = suggested_overrides(name)
+    for item in overrides:  # each one alone, and all together
+        validate(apply_overrides(recipe, [item]), gpus=recipe.distributed.num_processes)
+    validate(apply_overrides(recipe, overrides), gpus=recipe.distributed.num_processes)
+
+
+def test_the_zero3_header_suggests_a_batch_kto_dpo_accepts():
+    overrides = suggested_overrides("llama3-8b-full-zero3")
+    assert "model.max_length=512" in overrides and not any(o.startswith("training.per_device_batch_size=1") for o in overrides)

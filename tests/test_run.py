@@ -87,7 +87,8 @@ def run_cli(args, **kwargs):
 
 
 def test_resume_after_a_kill_ends_with_the_same_losses(tiny_model_dir, tiny_data_dir, tmp_path):
-    extra = ["--max-steps", "8", "--set", "training.save_steps=1", "--set", "peft.dropout=0.1"]  # dropout: RNG state must resume too
+    extra = ["--max-steps", "8", "--set", "training.save_steps=1", "--set", "peft.dropout=0.1",
+             "--set", "training.disable_dropout=false"]  # dropout: RNG state must resume too
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     assert invoke(train_args(tiny_model_dir, tiny_data_dir, whole, *extra)).exit_code == 0
 
@@ -215,3 +216,21 @@ def test_training_ends_with_the_refusal_evaluation_of_tuned_vs_reference(tiny_mo
     skipped = invoke(train_args(tiny_model_dir, tiny_data_dir, tmp_path / "r3", "--max-steps", "1", "--set", "eval.enabled=true",
                                 "--set", "eval.prompts=nope.jsonl", "--no-eval"))
     assert skipped.exit_code == 0 and not (tmp_path / "r3" / "eval").exists()
+
+
+def test_prompts_that_cannot_fit_are_dropped_counted_in_the_manifest_and_printed(tiny_model_dir, tiny_data_dir, tmp_path):
+    """A pair and a standalone KTO example whose system turn alone exceeds the prompt budget at max_length 64."""
+    huge = [{"role": "system", "content": "Local guideline text. " * 60}, {"role": "user", "content": "Dose?"}]
+    pairs = [json.loads(line) for line in (tiny_data_dir / "pairs.jsonl").read_text().splitlines()]
+    kto = [json.loads(line) for line in (tiny_data_dir / "kto.jsonl").read_text().splitlines()]
+    extra_pair = dict(pairs[0], prompt=huge, task_id="huge", chosen_id="x", rejected_id="y")
+    extra_kto = dict(kto[0], prompt=huge, task_id="huge2", response_id="z")
+    (tiny_data_dir / "pairs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*pairs, extra_pair]))
+    (tiny_data_dir / "kto.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*kto, extra_kto]))
+    out = tmp_path / "run"
+    result = invoke(train_args(tiny_model_dir, tiny_data_dir, out, "--max-steps", "1"))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "data_manifest.json").read_text())
+    assert manifest["train"]["dropped_prompt_too_long"] == {"pairs": 1, "kto_standalone": 1}
+    assert manifest["eval"]["dropped_prompt_too_long"] == {"pairs": 0, "kto_standalone": 0}
+    assert "dropped 1 train pair(s), 1 train KTO example(s)" in " ".join(result.output.split())

@@ -264,7 +264,7 @@ def test_kto_matches_trl_kto_trainer(tokenizer, tmp_path, variant):
 
 # --- 3. per-pair weights ------------------------------------------------------------------------------
 
-def test_weighted_pairs_are_a_weighted_mean_of_per_pair_losses(tokenizer, tmp_path):
+def test_weighted_pairs_are_normalised_by_the_pair_count(tokenizer, tmp_path):
     policy, ref, _ = models_for("full", tokenizer)
     pairs = encode_pairs(pair_rows(PAIRS[:2], weights=[1.0, 0.5]), tokenizer, 512)
     trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=1, beta_dpo=BETA, use_pair_weights=True), ref_model=ref,
@@ -278,8 +278,56 @@ def test_weighted_pairs_are_a_weighted_mean_of_per_pair_losses(tokenizer, tmp_pa
     margins = (logps(policy, chosen) - logps(ref, chosen)) - (logps(policy, rejected) - logps(ref, rejected))
     per_pair = -F.logsigmoid(BETA * margins)
     w = torch.tensor([1.0, 0.5])
-    assert loss.item() == pytest.approx(((w * per_pair).sum() / w.sum()).item(), abs=TOL)
+    assert loss.item() == pytest.approx(((w * per_pair).sum() / len(w)).item(), abs=TOL)
     assert abs(per_pair.mean().item() - loss.item()) > 10 * TOL  # the weights change the result
+
+
+@pytest.mark.parametrize("weight", [0.5, 0.1])
+def test_a_lone_pair_weight_scales_its_gradient(tokenizer, tmp_path, weight):
+    """One pair per micro-batch (batch size 1): w = 1.0, 0.5, 0.1 give gradients in that ratio, not the same one."""
+    policy, ref, _ = models_for("full", tokenizer)
+    trainer = our_trainer(policy, tmp_path, LossWeights(w_dpo=1, beta_dpo=BETA), ref_model=ref, tokenizer=tokenizer)
+    grads = {}
+    for w in (1.0, weight):
+        batch = Collator(tokenizer.pad_token_id)(encode_pairs(pair_rows(PAIRS[:1], weights=[w]), tokenizer, 512))
+        grads[w] = loss_and_grads(trainer, batch)[1]
+    assert_same_grads({k: weight * g for k, g in grads[1.0].items()}, grads[weight])
+
+
+# --- 3b. gradient accumulation = a larger batch ----------------------------------------------------------
+
+def _accumulated(model, ref, tokenizer, tmp_path, dataset, weights, batch_size, accumulation):
+    """Loss and gradients of one optimizer step through the Trainer's own path: get_batch_samples over the
+    accumulation window, then training_step per micro-batch (gradients add up, as in Trainer.train)."""
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / f"ga{batch_size}x{accumulation}"), use_cpu=True, report_to="none", remove_unused_columns=False,
+        per_device_train_batch_size=batch_size, gradient_accumulation_steps=accumulation, train_sampling_strategy="sequential")
+    trainer = PreferenceTrainer(model=model, args=args, train_dataset=dataset, loss_weights=weights, ref_model=ref,
+                                data_collator=Collator(tokenizer.pad_token_id, kl=False))
+    model.zero_grad(set_to_none=True)
+    batches, counts = trainer.get_batch_samples(iter(trainer.get_train_dataloader()), accumulation, trainer.args.device)
+    assert len(batches) == accumulation
+    loss = sum(trainer.training_step(model, batch, counts) for batch in batches)
+    grads = {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
+    model.zero_grad(set_to_none=True)
+    return loss, grads, trainer
+
+
+def test_accumulating_2x2_equals_one_batch_of_4_in_loss_and_gradients(tokenizer, tmp_path):
+    """kto-dpo on [pair, pair, kto, kto]: 2 x 2 puts both pairs in the first micro-batch and none in the second,
+    whose KTO rows are 2 of the 6; per-micro-batch means would weigh each term differently from 4 x 1.
+    KL rows are off (z0 stays 0): z0 is estimated per micro-batch by design, the normalisation is what is tested."""
+    policy, ref, _ = models_for("full", tokenizer)
+    pairs = encode_pairs([dict(r, chosen_label=True, rejected_label=False) for r in pair_rows(PAIRS[:2], weights=[1.0, 0.5])],
+                         tokenizer, 512)
+    dataset = PreferenceDataset(pairs, encode_kto(kto_rows()[:2], tokenizer, 512))
+    weights = LossWeights(w_dpo=1, w_kto=1, w_sft=0.3, beta_dpo=BETA, beta_kto=BETA, undesirable_weight=1.5)
+    loss_4, grads_4, _ = _accumulated(policy, ref, tokenizer, tmp_path, dataset, weights, 4, 1)
+    loss_2, grads_2, trainer = _accumulated(policy, ref, tokenizer, tmp_path, dataset, weights, 2, 2)
+    assert abs(loss_2.item() - loss_4.item()) <= TOL
+    assert_same_grads(grads_2, grads_4)
+    logged = trainer._pooled_metrics("train")  # the logged terms are the window's means too
+    assert logged["loss/dpo"] * 1 + logged["loss/kto"] + 0.3 * logged["loss/sft"] == pytest.approx(loss_4.item(), abs=TOL)
 
 
 # --- 4. the combined objective and its logs -------------------------------------------------------------
@@ -473,3 +521,88 @@ def test_precomputed_reference_log_probs_give_the_same_loss(tokenizer, tmp_path)
         assert trainer.compute_loss(policy, cached).item() == pytest.approx(trainer.compute_loss(policy, live).item(), abs=TOL)
         wrong = Collator(tokenizer.pad_token_id, reference={s: v + 5.0 * (s in chosen) for s, v in table.items()})(pairs)
         assert abs(trainer.compute_loss(policy, wrong).item() - trainer.compute_loss(policy, live).item()) > 1e-3  # the table is used
+
+
+# --- 8. dropout off by default, and TRL equivalence with the packaged recipes' own LoRA settings ---------------
+
+def recipe_lora(name):
+    """The LoraConfig ``run.prepare_model`` builds from a packaged recipe (dropout 0.05 included)."""
+    from dpoclin.recipe import load_recipe
+
+    p = load_recipe(name).peft
+    assert p.method == "lora" and p.dropout > 0
+    return peft.LoraConfig(r=p.r, lora_alpha=p.alpha, lora_dropout=p.dropout, target_modules=p.target_modules, task_type="CAUSAL_LM")
+
+
+def restore_dropout_(model, p):
+    """Undo TRL's own disable_dropout, so that only our trainer can switch LoRA dropout off."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = p
+
+
+def test_training_forwards_have_no_dropout_unless_the_recipe_keeps_it(tokenizer, tmp_path):
+    batch = Collator(tokenizer.pad_token_id)(encode_pairs(pair_rows(), tokenizer, 512))
+    losses = {}
+    for off in (True, False):
+        model = peft.get_peft_model(tiny_llama(tokenizer), recipe_lora("kto-dpo"))
+        perturb_(lora_b(model), 0.1)
+        args = transformers.TrainingArguments(output_dir=str(tmp_path / str(off)), use_cpu=True, report_to="none",
+                                              remove_unused_columns=False)
+        trainer = PreferenceTrainer(model=model, args=args, data_collator=Collator(tokenizer.pad_token_id),
+                                    loss_weights=LossWeights(w_dpo=1), dropout_off=off)
+        model.train()
+        with torch.no_grad():
+            losses[off] = [trainer.compute_loss(model, batch).item() for _ in range(2)]
+    assert losses[True][0] == losses[True][1]  # deterministic training forwards
+    assert losses[False][0] != losses[False][1]  # training.disable_dropout: false keeps LoRA dropout
+
+
+@pytest.mark.parametrize("recipe", ["dpo", "kto"])
+def test_trl_equivalence_with_the_recipes_peft_settings_in_train_mode(tokenizer, tmp_path, recipe):
+    base, config = tiny_llama(tokenizer), recipe_lora(recipe)
+    if recipe == "dpo":
+        rows = pair_rows()
+        data = datasets.Dataset.from_list([{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in rows])
+        theirs = trl.DPOTrainer(model=base, args=trl_args(trl.DPOConfig, tmp_path, len(rows), loss_type="sigmoid"),
+                                train_dataset=data, processing_class=tokenizer, peft_config=config)
+        weights, dataset = LossWeights(w_dpo=1, beta_dpo=BETA, use_pair_weights=False), PreferenceDataset(encode_pairs(rows, tokenizer, 512), [])
+    else:
+        rows = kto_rows()
+        data = datasets.Dataset.from_list([{k: r[k] for k in ("prompt", "completion", "label")} for r in rows])
+        theirs = trl.KTOTrainer(model=base, args=trl_args(trl.KTOConfig, tmp_path, len(rows)), train_dataset=data,
+                                processing_class=tokenizer, peft_config=config)
+        weights, dataset = LossWeights(w_dpo=0, w_kto=1, beta_kto=BETA), PreferenceDataset([], encode_kto(rows, tokenizer, 512))
+    model = theirs.model
+    perturb_(lora_b(model), 0.1)
+    restore_dropout_(model, config.lora_dropout)
+    ours = our_trainer(model, tmp_path, weights, batch_size=len(rows), dataset=dataset, tokenizer=tokenizer)
+    assert all(m.p == 0 for m in model.modules() if isinstance(m, torch.nn.Dropout))  # ours switched it off again
+    model.train()  # as in Trainer.training_step: dropout would act here
+    ours_batch, trl_batch = first_batch(ours), first_batch(theirs)
+    loss, grads = loss_and_grads(ours, ours_batch)
+    trl_loss, trl_grads = loss_and_grads(theirs, trl_batch)
+    assert abs(loss.item() - trl_loss.item()) <= TOL
+    assert_same_grads(grads, trl_grads)
+
+
+# --- 9. evaluation micro-batches are a seeded shuffle ------------------------------------------------------------
+
+def _eval_order(tokenizer, tmp_path, dataset, seed):
+    args = transformers.TrainingArguments(output_dir=str(tmp_path / f"eval{seed}"), use_cpu=True, report_to="none",
+                                          remove_unused_columns=False, per_device_eval_batch_size=2, seed=seed)
+    trainer = PreferenceTrainer(model=tiny_llama(tokenizer), args=args, data_collator=Collator(tokenizer.pad_token_id),
+                                loss_weights=LossWeights(w_dpo=0, w_kto=1))
+    return [int(row[0]) - 100 for batch in trainer.get_eval_dataloader(dataset) for row in batch["input_ids"]]
+
+
+def test_eval_micro_batches_are_shuffled_with_the_seed(tokenizer, tmp_path):
+    """Eval data in file order: each task's answers together, so sequential micro-batches of 2 hold one task each."""
+    kto = [KTOExample(Encoded((100 + i, 7), (8, 9)), i % 2 == 0, f"t{i // 2}") for i in range(12)]
+    dataset = PreferenceDataset([], kto)
+    order = _eval_order(tokenizer, tmp_path, dataset, 42)
+    assert sorted(order) == list(range(12)) and order != list(range(12))
+    assert order == _eval_order(tokenizer, tmp_path, dataset, 42)  # seeded: the same batches on every run and process
+    assert order != _eval_order(tokenizer, tmp_path, dataset, 7)
+    batches = [order[i:i + 2] for i in range(0, 12, 2)]
+    assert any(a // 2 != b // 2 for a, b in batches)  # some micro-batch mixes tasks (sequential: none does)
