@@ -20,6 +20,7 @@ import contextlib
 import functools
 import json
 import pickle
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,23 +110,30 @@ def check_gguf(path: Path) -> None:
                            "pass a .gguf model file, or a model directory")
 
 
+def _refusal_reason(error: Exception) -> str:
+    """The short part of torch's weights-only refusal (e.g. "Unsupported global: GLOBAL builtins.getattr")."""
+    found = re.search(r"Unsupported (?:global|operand)[^.\n]*?(?= was not|\.|\n|$)", str(error))
+    return found.group(0) if found else "not tensors and numbers only"
+
+
 @contextlib.contextmanager
 def weights_only_loads(checkpoint: str | Path | None) -> Iterator[None]:
     """``torch.load`` forced to ``weights_only=True`` inside the block; a file it refuses is a one-line error."""
     import torch
 
-    original = torch.load
+    original, loading = torch.load, [checkpoint]
 
     @functools.wraps(original)
-    def load(*args, **kwargs):
-        return original(*args, **{**kwargs, "weights_only": True})
+    def load(f, *args, **kwargs):
+        loading[0] = f
+        return original(f, *args, **{**kwargs, "weights_only": True})
 
     torch.load = load
     try:
         yield
     except pickle.UnpicklingError as e:
-        raise DpoclinError(f"{checkpoint}: a checkpoint file holds objects other than tensors and numbers, which "
-                           f"dpoclin does not unpickle ({str(e).splitlines()[0][:160]}); delete this checkpoint and "
-                           "resume from an earlier one, or start the run again") from None
+        raise DpoclinError(f"{loading[0]}: this checkpoint file holds objects other than tensors and numbers "
+                           f"({_refusal_reason(e)}), which dpoclin does not unpickle; delete its checkpoint dir and resume "
+                           "from an earlier one, or start the run again") from None
     finally:
         torch.load = original
