@@ -53,7 +53,8 @@ def train_args(model, data, out) -> list:
 def eval_args(model, tmp_path: Path, *extra) -> list:
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text("".join(json.dumps(p) + "\n" for p in PROMPTS))
-    return ["eval-refusals", "--model", model, "--prompts", prompts, "--max-new-tokens", "2", "--out", tmp_path / "eval", *extra]
+    return ["eval-refusals", "--model", model, "--prompts", prompts, "--max-new-tokens", "2", "--out", tmp_path / "eval",
+            *extra]
 
 
 class Exploit:
@@ -186,9 +187,13 @@ def test_with_the_flag_on_the_model_code_is_allowed(remote_code_dir, tmp_path, m
 
 @pytest.mark.parametrize("command", ["eval-refusals", "train"])
 def test_a_pickle_only_model_dir_is_refused_naming_the_conversion(command, pickle_only_dir, tiny_data_dir, tmp_path, marker):
-    args = eval_args(pickle_only_dir, tmp_path) if command == "eval-refusals" else train_args(pickle_only_dir, tiny_data_dir, tmp_path / "run")
+    if command == "eval-refusals":
+        args = eval_args(pickle_only_dir, tmp_path)
+    else:
+        args = train_args(pickle_only_dir, tiny_data_dir, tmp_path / "run")
     result = invoke(args)
-    one_line_error(result, str(pickle_only_dir / "pytorch_model.bin"), "safetensors", "save_pretrained", "safe_serialization=True")
+    one_line_error(result, str(pickle_only_dir / "pytorch_model.bin"), "safetensors", "save_pretrained",
+                   "safe_serialization=True")
     assert not marker.exists()
 
 
@@ -212,7 +217,8 @@ def test_fingerprint_never_falls_back_to_pickle_weights(pickle_only_dir, tiny_mo
 # ----------------------------------------------------------------------------- GGUF
 
 
-@pytest.mark.parametrize("content", [os.urandom(4096), b"GGUF" + os.urandom(4096)], ids=["random-bytes", "gguf-magic-then-garbage"])
+@pytest.mark.parametrize("content", [os.urandom(4096), b"GGUF" + os.urandom(4096)],
+                         ids=["random-bytes", "gguf-magic-then-garbage"])
 def test_a_garbage_gguf_is_one_line_and_leaves_no_conversion_behind(content, tmp_path):
     gguf = tmp_path / "model.gguf"
     gguf.write_bytes(content)
