@@ -252,7 +252,7 @@ def eval_refusals_cmd(
     label_column: Annotated[Optional[str], typer.Option(help="Column holding benign|harmful, if not `label`.")] = None,
     category_column: Annotated[Optional[str], typer.Option(help="Column holding the category, if not `category`.")] = None,
     id_column: Annotated[Optional[str], typer.Option(help="Column holding the id, if not `id`.")] = None,
-    trust_remote_code: Annotated[bool, typer.Option(help="Allow model code from the Hub.")] = False,
+    trust_remote_code: Annotated[bool, typer.Option(help="Run Python code a model directory or Hub repo ships (auto_map); off: such models are refused.")] = False,
     classes: Annotated[str, typer.Option(help="Where the classes come from: detector, or gold (the --responses file's human labels; the detector is then scored against them).")] = "detector",
 ) -> None:
     """Over-refusal of benign prompts and unsafe compliance with harmful ones, with a baseline: deltas and McNemar tests."""

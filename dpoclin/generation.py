@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Union
 import orjson
 
 from dpoclin.errors import DpoclinError
+from dpoclin.model_files import ADAPTER_PICKLE, CONVERT_ADAPTER, check_model_files, check_no_remote_code, pickle_only_error
 
 if TYPE_CHECKING:
     import torch
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
     from dpoclin.eval_inputs import EvalPrompt
 
-ADAPTER_CONFIG, ADAPTER_WEIGHTS, ADAPTER_BIN = "adapter_config.json", "adapter_model.safetensors", "adapter_model.bin"
+ADAPTER_CONFIG, ADAPTER_WEIGHTS = "adapter_config.json", "adapter_model.safetensors"
 BACKENDS = ("auto", "hf", "vllm")
 CACHE_FORMAT = 1  # bump when the cache line or file-naming scheme changes
 VLLM_CHUNK = 256  # prompts per vLLM call: it batches internally; chunks only pace the cache and progress
@@ -133,8 +134,9 @@ def _adapter_config(run_dir: Path) -> dict:
     if not isinstance(config, dict) or not isinstance(config.get("base_model_name_or_path"), str):
         raise DpoclinError(f"{run_dir / ADAPTER_CONFIG}: no base_model_name_or_path naming the base model")
     if not (run_dir / ADAPTER_WEIGHTS).is_file():
-        found = f"only {ADAPTER_BIN}, which is not loaded (pickle)" if (run_dir / ADAPTER_BIN).is_file() else "none"
-        raise DpoclinError(f"{run_dir}: no {ADAPTER_WEIGHTS} adapter weights (found {found})")
+        if (run_dir / ADAPTER_PICKLE).is_file():
+            raise pickle_only_error(run_dir, ADAPTER_PICKLE, CONVERT_ADAPTER)
+        raise DpoclinError(f"{run_dir}: no {ADAPTER_WEIGHTS} adapter weights (found none)")
     return config
 
 
@@ -151,8 +153,8 @@ def _run_tokenizer(run_dir: Path, fallback: PreTrainedTokenizerBase, trust_remot
 
     if not (run_dir / "tokenizer_config.json").is_file():
         return fallback
-    extra = {"trust_remote_code": True} if trust_remote_code else {}
-    tokenizer = AutoTokenizer.from_pretrained(run_dir, **extra)
+    check_no_remote_code(run_dir, trust_remote_code)
+    tokenizer = AutoTokenizer.from_pretrained(run_dir, trust_remote_code=trust_remote_code)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -194,8 +196,11 @@ def _load_vllm(name_or_dir: str | Path, dtype: str, trust_remote_code: bool) -> 
     run_dir = Path(name_or_dir).expanduser() if name_or_dir is not None else None
     adapter = _adapter_config(run_dir) if run_dir is not None and _is_adapter_dir(run_dir) else None
     path = resolve_model(adapter["base_model_name_or_path"] if adapter else (None if name_or_dir is None else str(name_or_dir)))
-    extra = {"trust_remote_code": True} if trust_remote_code else {}
-    tokenizer = AutoTokenizer.from_pretrained(run_dir if adapter and (run_dir / "tokenizer_config.json").is_file() else path, **extra)
+    check_model_files(path, trust_remote_code)
+    tokenizer_dir = run_dir if adapter and (run_dir / "tokenizer_config.json").is_file() else path
+    if tokenizer_dir is run_dir:
+        check_no_remote_code(run_dir, trust_remote_code)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, trust_remote_code=trust_remote_code)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     torch_dtype = str(resolve_dtype(dtype, "cuda")).removeprefix("torch.")
@@ -205,7 +210,8 @@ def _load_vllm(name_or_dir: str | Path, dtype: str, trust_remote_code: bool) -> 
 
         lora_kwargs = {"enable_lora": True, "max_lora_rank": _lora_rank_limit(int(adapter.get("r", 8)), run_dir)}
         lora = LoRARequest("dpoclin-adapter", 1, str(run_dir))
-    llm = LLM(model=path, tokenizer=path, dtype=torch_dtype, **lora_kwargs, **extra)
+    llm = LLM(model=path, tokenizer=path, dtype=torch_dtype, trust_remote_code=trust_remote_code, load_format="safetensors",
+              **lora_kwargs)
     return VllmModel(llm, lora), tokenizer
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DpoclinError
+from .model_files import check_gguf, check_model_files, pickle_only_error, remote_code_error
 
 if TYPE_CHECKING:
     import torch
@@ -79,8 +80,8 @@ def _load_gguf(gguf_path: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBas
             kwargs["quantization_config"] = GgufConfig(dequantize=True)
     except ImportError:
         pass
-    tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, **kwargs)
+    tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, trust_remote_code=False, **kwargs)
     return model, tokenizer
 
 
@@ -103,7 +104,12 @@ def _convert_into(gguf_path: Path, sha: str, out: Path) -> None:
     """Load the GGUF and save it to ``out`` as float32 safetensors + tokenizer, then the source marker."""
     import transformers
 
-    model, tokenizer = _load_gguf(gguf_path)
+    try:
+        model, tokenizer = _load_gguf(gguf_path)
+    except Exception as e:  # noqa: BLE001 - any parse failure of a user's file is that file's fault, said in one line
+        first = (str(e).splitlines() or [""])[0][:200]
+        raise DpoclinError(f"{gguf_path}: cannot read this GGUF model ({type(e).__name__}: {first}); "
+                           "check the file is complete, or pass a model directory") from None
     if is_quantized(model):
         raise DpoclinError(f"{gguf_path}: transformers {transformers.__version__} kept it quantized; cannot convert")
     model.save_pretrained(out, safe_serialization=True)
@@ -122,6 +128,7 @@ def ensure_converted(gguf_path: str | Path) -> Path:
     gguf_path = Path(gguf_path).expanduser().resolve()
     if not gguf_path.is_file():
         raise DpoclinError(f"{gguf_path}: no such GGUF file")
+    check_gguf(gguf_path)
     sha = file_sha256(gguf_path)
     models = cache_dir() / "models"
     final = models / f"{gguf_path.stem}-{sha[:16]}"
@@ -206,19 +213,25 @@ def load_model_and_tokenizer(
     """Load ``(model, tokenizer)``; sets a missing pad token to eos.
 
     ``padding_side`` is left as the tokenizer ships it: callers that generate must set it to "left".
-    ``trust_remote_code`` is only passed to transformers when True. ``device`` defaults to CUDA if present.
+    ``trust_remote_code`` is always passed (never left to transformers' stdin prompt), and weights load from
+    safetensors only (``model_files``). ``device`` defaults to CUDA if present.
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model(name_or_path)
+    check_model_files(path, trust_remote_code)
     device = str(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    extra = {"trust_remote_code": True} if trust_remote_code else {}
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, **extra)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=resolve_dtype(dtype, device), **extra)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=resolve_dtype(dtype, device), use_safetensors=True,
+                                                     trust_remote_code=trust_remote_code)
     except OSError as e:
         raise DpoclinError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
+    except ValueError as e:
+        if "trust_remote_code" not in str(e):
+            raise
+        raise remote_code_error(path) from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if getattr(model.config, "pad_token_id", None) is None:
@@ -238,9 +251,12 @@ def model_fingerprint(path: str | Path | None) -> str:
         return digest.hexdigest()
     if not (path / "config.json").is_file():
         raise DpoclinError(f"{path}: cannot fingerprint (not a model directory or a .gguf file)")
-    weights = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin"))
+    weights = sorted(path.glob("*.safetensors"))  # what the loader loads: never the pickles beside them
     if not weights:
-        raise DpoclinError(f"{path}: no weight files (*.safetensors or *.bin) to fingerprint")
+        pickles = sorted(path.glob("*.bin"))
+        if pickles:
+            raise pickle_only_error(path, pickles[0].name)
+        raise DpoclinError(f"{path}: no *.safetensors weight files to fingerprint")
     for file in [path / "config.json", *weights]:
         digest.update(f"{file.name}\0{file_sha256(file)}\n".encode())
     return digest.hexdigest()

@@ -21,6 +21,7 @@ from dpoclin.eval_inputs import resolve_prompts
 from dpoclin.heldout import heldout_report, pair_type_counts
 from dpoclin.model_card import model_card
 from dpoclin.recipe import Recipe, dump_recipe_yaml, validate
+from dpoclin.resume import last_checkpoint, prepare_resume
 from dpoclin.trainer import LossWeights
 
 TERM_WEIGHTS = {"dpo": (1.0, 0.0), "kto": (0.0, 1.0)}  # recipe -> (w_dpo, w_kto); kto-dpo reads the recipe
@@ -166,18 +167,6 @@ class MetricsLog(TrainerCallback):
             fh.write(json.dumps({"step": state.global_step, "epoch": state.epoch, **(logs or {})}) + "\n")
 
 
-def trim_metrics(path: Path, step: int) -> None:
-    """Drop the log lines of steps after ``step`` (a killed run logged them; the resumed run logs them again)."""
-    def kept(line: str) -> bool:
-        try:
-            return json.loads(line).get("step", 0) <= step
-        except ValueError:  # a line cut short by the kill
-            return False
-
-    if path.is_file():
-        path.write_text("".join(line for line in path.read_text().splitlines(keepends=True) if kept(line)))
-
-
 def write_provenance(out: Path, recipe: Recipe, manifest: dict, weights: LossWeights, resumed: bool = False) -> None:
     from dpoclin.provenance import git_commit, package_versions
 
@@ -230,18 +219,6 @@ def attach_reference(trainer, collator, data: RunData, recipe: Recipe, tokenizer
         result = reference_table(trainer, seqs, parts, cache_dir(), batch_size=2 * recipe.training.per_device_batch_size, progress=advance)
     collator.reference = result.table
     return result.manifest()
-
-
-def last_checkpoint(out: Path) -> Path:
-    """The newest complete checkpoint of a run (``trainer_state.json`` is written last, so a checkpoint
-    cut short by a kill is skipped)."""
-    ckpts = sorted((p for p in (out / "checkpoints").glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
-                   key=lambda p: int(p.name.split("-")[-1]), reverse=True)
-    for ckpt in ckpts:
-        if (ckpt / "trainer_state.json").is_file():
-            return ckpt
-    raise DpoclinError(f"{out}: no complete checkpoint to resume from (the run saves one every training.save_steps steps; "
-                       "it was 0 or the run stopped before the first)")
 
 
 RESUMABLE_CHANGES = ("training.max_steps", "training.epochs", "training.output_dir", "data.path")  # may differ on --resume
@@ -389,13 +366,12 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
         trainer.remove_callback(default)
     if recipe.objective.precompute_ref:
         data.manifest["reference"] = attach_reference(trainer, collator, data, recipe, tokenizer, device)
-    main, checkpoint = trainer.is_world_process_zero(), last_checkpoint(out) if resume else None
+    main = trainer.is_world_process_zero()
+    checkpoint = (prepare_resume(out) if main else last_checkpoint(out)) if resume else None
     if main and (dropped := dropped_message(data.manifest, recipe)):
         warn(dropped)
     if main:
         write_provenance(out, recipe, data.manifest, weights, resumed=resume)
-        if checkpoint is not None:
-            trim_metrics(out / "metrics.jsonl", int(checkpoint.name.split("-")[-1]))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     trainer.save_model(str(out))
     metrics = trainer.evaluate(data.eval) if data.eval is not None else {}

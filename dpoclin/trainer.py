@@ -27,8 +27,10 @@ from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_group
 
 from dpoclin.data import PAIR_TYPE_IDS
 from dpoclin.losses import combined_loss, dpo_loss, kl_reference_point, kto_loss, sequence_logps, sft_loss
+from dpoclin.model_files import weights_only_loads
 
 Z0_FILE = "dpoclin_z0.json"  # per checkpoint: KTO's running z0 estimates
+TRAINING_ARGS_PICKLE = "training_args.bin"  # transformers' pickle of TrainingArguments: never read back, not kept
 
 
 @dataclass(frozen=True)
@@ -229,10 +231,34 @@ class PreferenceTrainer(Trainer):
             (Path(output_dir) / Z0_FILE).write_text(json.dumps(state) + "\n")
 
     def _load_rng_state(self, checkpoint: str | None) -> None:
-        super()._load_rng_state(checkpoint)
+        """The Trainer's RNG state (``rng_state.pth``: loaded with ``weights_only=True``), then the z0 estimates."""
+        with weights_only_loads(checkpoint):
+            super()._load_rng_state(checkpoint)
         path = Path(checkpoint) / Z0_FILE if checkpoint else None
         if path is not None and path.is_file():
             self._z0 = {mode: torch.tensor(z0) for mode, z0 in json.loads(path.read_text()).items()}
+
+    def _load_optimizer_and_scheduler(self, checkpoint: str | None) -> None:
+        """``optimizer.pt`` / ``scheduler.pt`` loaded with ``weights_only=True`` whatever the transformers version."""
+        with weights_only_loads(checkpoint):
+            super()._load_optimizer_and_scheduler(checkpoint)
+
+    def _load_scaler(self, checkpoint: str | None) -> None:
+        """``scaler.pt`` (fp16 runs) loaded with ``weights_only=True``."""
+        with weights_only_loads(checkpoint):
+            super()._load_scaler(checkpoint)
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
+        """The checkpoint's weights (safetensors from dpoclin runs; any torch pickle only with ``weights_only=True``)."""
+        with weights_only_loads(resume_from_checkpoint):
+            super()._load_from_checkpoint(resume_from_checkpoint, model)
+
+    def _save(self, output_dir: str | None = None, state_dict=None) -> None:
+        """The Trainer's save, without the ``training_args.bin`` pickle it writes beside the weights
+        (``run.yaml`` records the recipe; nothing reads the pickle back)."""
+        super()._save(output_dir, state_dict)
+        if self.args.should_save:
+            Path(output_dir or self.args.output_dir, TRAINING_ARGS_PICKLE).unlink(missing_ok=True)
 
     # -- metrics ------------------------------------------------------------------------
     def _record(self, mode: str, key: str, values) -> None:
