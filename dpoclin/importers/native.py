@@ -13,6 +13,8 @@ from dpoclin.readers import iter_csv, iter_jsonl, load_json
 from dpoclin.schema import NESTED_FIELDS
 
 _NUMERIC_CSV_FIELDS = ("strength", "duration_s")
+# Columns a native CSV cannot do without (alternatives in a tuple); a header missing one is not an export.
+REQUIRED_CSV_COLUMNS = (("task_id",), ("prompt", "messages"), ("responses",), ("annotator",))
 
 
 def iter_native(path: Path) -> Iterator[ImportItem]:
@@ -30,8 +32,20 @@ def iter_native(path: Path) -> Iterator[ImportItem]:
             yield RawRecord(f"{path}:{lineno}", record)
 
 
+def _check_csv_columns(path: Path, columns) -> None:
+    """The header of a native CSV export must name every required column."""
+    missing = [" or ".join(names) for names in REQUIRED_CSV_COLUMNS if not any(n in columns for n in names)]
+    if missing:
+        raise InputFormatError(str(path), 1, f"CSV header lacks the required column(s) {', '.join(missing)} "
+                                             f"(found: {', '.join(columns) or 'none'})")
+
+
 def _iter_csv_records(path: Path) -> Iterator[ImportItem]:
+    checked = False
     for lineno, row in iter_csv(path):
+        if not checked:  # every row carries the header's columns: the first one shows them
+            _check_csv_columns(path, list(row))
+            checked = True
         source = f"{path}:{lineno}"
         record: dict = dict(row)
         try:
