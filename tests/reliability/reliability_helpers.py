@@ -8,9 +8,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+import dpoclin
 from dpoclin.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
+PACKAGE_ROOT = Path(dpoclin.__file__).resolve().parents[1]  # what subprocesses import: the dpoclin under test
 SAMPLE_EXPORT = REPO / "data_samples" / "clinical_export.jsonl"
 SAMPLE_LABELLED = REPO / "data_samples" / "refusal_responses.jsonl"
 
