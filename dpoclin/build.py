@@ -487,7 +487,10 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         process.terminate()
     for process in processes:
-        process.join(timeout=10)
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
 
 
 def build_pairs(options: BuildOptions, progress=None) -> dict:

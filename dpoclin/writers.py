@@ -10,6 +10,7 @@ import glob
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import orjson
@@ -78,7 +79,7 @@ class AtomicDir:
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self.tmp is not None
         if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            _remove_tree(self.tmp)
             return
         (self.tmp / TMP_MARKER).unlink()
         if self.out.exists():  # checked in __init__: empty, or this command's own output
@@ -88,6 +89,15 @@ class AtomicDir:
             shutil.rmtree(old)
         else:
             self.tmp.rename(self.out)
+
+
+def _remove_tree(path: Path, attempts: int = 20) -> None:
+    """Remove ``path``, retrying while a just-stopped worker may still have been creating files in it."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.1)
 
 
 def remove_stale_temps(out: Path) -> list[Path]:

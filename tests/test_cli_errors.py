@@ -72,9 +72,9 @@ def _invalid_jsonl(tmp: Path):
 
 def _broken_csv(tmp: Path):
     path = tmp / "export.csv"
-    path.write_text('task_id,prompt,responses\nt1,hi,"[]"\nt2,"two\nlines"\nt3,x,y\n')
-    # The record starting on line 3 has 2 cells instead of 3.
-    return [path], [f"{path}:3:", "expected 3 columns, found 2"]
+    path.write_text('task_id,prompt,responses,annotator\nt1,hi,"[]",x\nt2,"two\nlines",y\nt3,x,y,z\n')
+    # The record starting on line 3 has 3 cells instead of 4.
+    return [path], [f"{path}:3:", "expected 4 columns, found 3"]
 
 
 def _invalid_json(tmp: Path):
@@ -146,11 +146,11 @@ def test_existing_non_empty_out_is_refused_and_kept_intact(tmp_path):
 def test_existing_out_is_replaced_with_overwrite(tmp_path):
     export = write_jsonl(tmp_path / "export.jsonl", [judgment("t1")])
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("previous run")
-    result = run_cli(export, "--out", out, "--overwrite")
+    assert run_cli(export, "--out", out, "--seed", "1").exit_code == 0
+    result = run_cli(export, "--out", out, "--overwrite", "--seed", "2")  # replaces only its own previous output
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
 
 
 def test_failed_overwrite_keeps_the_previous_output(tmp_path):

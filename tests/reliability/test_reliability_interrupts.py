@@ -40,7 +40,7 @@ def _temps(out: Path) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}.dpoclin-tmp-*"))
 
 
-def _wait_for(proc: subprocess.Popen, out: Path, pattern: str, timeout: float = 120) -> None:
+def _wait_for(proc: subprocess.Popen, out: Path, pattern: str, timeout: float = 60) -> None:
     """Until the temp dir of ``out`` holds a file matching ``pattern`` (the build is in that phase)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
