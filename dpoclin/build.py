@@ -36,18 +36,23 @@ from dpoclin.aggregate import TaskAggregate, aggregate_task
 from dpoclin.errors import DpoclinError, RecordRejected
 from dpoclin.importers import ImportReject, RawRecord, iter_records
 from dpoclin.pairing import PAIR_TYPES, PairingConfig, TaskOutput, build_task_outputs
-from dpoclin.schema import TIE, UNKNOWN_FIELD_POLICIES, Judgment, parse_record
+from dpoclin.interrupts import terminate_raises, worker_defaults
 from dpoclin.near_duplicates import DEFAULT_THRESHOLD, exact_key, prompt_text, signature
+from dpoclin.paths import check_output
+from dpoclin.schema import TIE, UNKNOWN_FIELD_POLICIES, Judgment, normalise_id, parse_record
 from dpoclin.split import SplitUnit, assign_test_split
 from dpoclin.summary import build_summary
 from dpoclin.trl_format import finish_kto_row, finish_pair_row, kto_row, kto_schema, pair_row, pair_schema
-from dpoclin.writers import OUTPUT_FORMATS, AtomicDir, JsonlWriter, open_row_writer, write_json
+from dpoclin.writers import MANIFEST, OUTPUT_FORMATS, AtomicDir, JsonlWriter, open_row_writer, write_json
 
 # Exclusions by policy rather than contract violations: --strict does not turn these into errors.
 MAX_PARTITIONS = 256
 MAX_KTO_BUCKETS = 16  # external shuffle: KTO examples are spread over this many buckets
 PARALLEL_MIN_BYTES = 16 << 20  # below this, worker start-up costs more than it saves
 POLICY_REASONS = frozenset({"non_clinical_annotator", "cancelled_annotation", "empty_annotation", "no_annotations"})
+# Every name a build-pairs output directory holds: --overwrite replaces only a directory of exactly these.
+OUTPUT_NAMES = frozenset({f"{stem}.{fmt}" for stem in ("pairs", "kto") for fmt in OUTPUT_FORMATS}
+                         | {"rejects.jsonl", "summary.json", MANIFEST})
 
 
 @dataclass
@@ -72,6 +77,13 @@ class BuildOptions:
     partition_bytes: int = 64 << 20
     # Worker processes for pass 2 (partitions are independent); results do not depend on it.
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Other files the build reads (--ls-map); the Label Studio roster is added from ``labelstudio``.
+    side_inputs: list[Path] = field(default_factory=list)
+
+    def read_paths(self) -> list[Path]:
+        """Every file the build reads: --out may not touch any of them."""
+        roster = getattr(self.labelstudio, "annotators", None)
+        return [Path(p) for p in [*self.inputs, *self.side_inputs, roster] if p is not None]
 
     def validate(self) -> None:
         from dpoclin.validate import AT_LEAST_ONE, Range, check_all
@@ -188,8 +200,9 @@ def _mp_context():
     return get_context("fork" if "fork" in get_all_start_methods() and sys.platform == "linux" else "spawn")
 
 
-def _partition_of(task_id: object, n: int) -> int:
-    return zlib.crc32(str(task_id).encode()) % n if n > 1 else 0
+def _partition_of(task_id: str | int, n: int) -> int:
+    """The partition of a task: by its id as the schema normalises it, so " t1 " and "t1" meet in one partition."""
+    return zlib.crc32(normalise_id(task_id).encode()) % n if n > 1 else 0
 
 
 # --- pass 2: one partition, in a worker process ------------------------------------------
@@ -333,6 +346,7 @@ class Builder:
         try:
             for path in self.opt.inputs:
                 self._tick_phase(f"reading {path.name}")
+                before = self.stats.records_in
                 for item in iter_records(path, self.opt.input_format, self.opt.labelstudio, self.opt.unknown_fields):
                     self.stats.records_in += 1
                     if isinstance(item, ImportReject):
@@ -341,6 +355,9 @@ class Builder:
                         self._route(item, handles)
                     if self.progress and self.stats.records_in % 4096 == 0:
                         self.progress.advance(4096)
+                if self.stats.records_in == before:
+                    raise DpoclinError(f"{path}: no records (empty file, blank lines, a CSV header only or an empty JSON "
+                                       "array); give an export with at least one judgment")
         finally:
             for fh in handles:
                 fh.close()
@@ -366,13 +383,13 @@ class Builder:
             results = map(run_partition, jobs)
             self._merge(results)
             return
-        with ProcessPoolExecutor(workers, mp_context=_mp_context()) as pool:
+        with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=worker_defaults) as pool:
             try:
                 self._merge(pool.map(run_partition, jobs))
             except BrokenProcessPool:
                 raise DpoclinError("a worker process died (out of memory?); retry with --workers 1 or a smaller partition size") from None
             except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
+                _stop_workers(pool)
                 raise
 
     def _merge(self, results) -> None:
@@ -423,9 +440,10 @@ class Builder:
     # -- entry point -----------------------------------------------------------------
     def run(self) -> dict:
         self.opt.validate()
+        check_output(self.opt.out, self.opt.read_paths())
         inputs = [{"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in self._existing_inputs()]
         n_parts = self._n_partitions(sum(i["bytes"] for i in inputs))
-        with AtomicDir(self.opt.out, self.opt.overwrite) as tmp:
+        with AtomicDir(self.opt.out, self.opt.overwrite, "build-pairs", OUTPUT_NAMES) as tmp:
             self.work = _Work(tmp, n_parts, min(n_parts, MAX_KTO_BUCKETS))
             self.rejects = RejectLog(tmp / "rejects.jsonl", self.stats, self.opt.strict)
             try:
@@ -476,6 +494,23 @@ class Builder:
         }
 
 
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """On an error or an interrupt: cancel queued partitions and end running workers now (not after their partition)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # private, but shutdown() cannot kill them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+
+
 def build_pairs(options: BuildOptions, progress=None) -> dict:
-    """Run build-pairs; returns the summary dict (also written to ``out/summary.json``)."""
-    return Builder(options, progress).run()
+    """Run build-pairs; returns the summary dict (also written to ``out/summary.json``).
+
+    SIGTERM, like Ctrl-C, raises (``interrupts.Terminated``) so the temporary output is removed: an interrupted
+    build leaves nothing at ``out``."""
+    with terminate_raises():
+        return Builder(options, progress).run()

@@ -139,10 +139,13 @@ def build_pairs_cmd(
     options = BuildOptions(inputs=list(exports), out=out, input_format=input_format, pairing=pairing, test_size=test_size,
                            prompt_similarity=prompt_similarity,
                            seed=seed, output_format=output_format, strict=strict, overwrite=overwrite, unknown_fields=unknown_fields,
-                           workers=(os.cpu_count() or 1) if workers is None else workers,
+                           workers=(os.cpu_count() or 1) if workers is None else workers, side_inputs=[ls_map] if ls_map else [],
                            labelstudio=_labelstudio_options(annotators, default_role, ls_map, prompt_key, response_keys))
-    with ProgressReporter(err_console.is_terminal) as progress:
-        summary = build_pairs(options, progress)
+    try:
+        with ProgressReporter(err_console.is_terminal) as progress:
+            summary = build_pairs(options, progress)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the temporary output is already removed
+        raise typer.Exit(_interrupted(f"interrupted: nothing written to {out}", exc)) from None
     render_summary(console, summary, str(out))
 
 
@@ -330,13 +333,17 @@ def version_cmd() -> None:
 
 
 def main() -> None:
-    """Console entry point: user errors are one line and exit code 2, never a traceback."""
+    """Console entry point: user errors are one line and exit code 2, never a traceback; Ctrl-C (130) and SIGTERM
+    (143) one line too."""
+    from dpoclin.interrupts import terminate_raises
+
     try:
-        code = app(standalone_mode=False)
+        with terminate_raises():
+            code = app(standalone_mode=False)
     except DpoclinError as exc:
         code = _report(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
-        code = _report("interrupted", 130)
+    except KeyboardInterrupt as exc:
+        code = _interrupted("interrupted", exc)
     except Exception as exc:  # click's usage errors, Abort, and anything unexpected
         code = _click_exit(exc)
     raise SystemExit(code if isinstance(code, int) else 0)
@@ -344,14 +351,22 @@ def main() -> None:
 
 def _click_exit(exc: Exception) -> int:
     """Exit code for an exception raised by Typer's (vendored) click in non-standalone mode."""
-    if type(exc).__name__ == "Abort":
-        return _report("interrupted", 130)
+    if type(exc).__name__ == "Abort":  # click turns KeyboardInterrupt (and so Terminated) into Abort
+        return _interrupted("interrupted", exc.__cause__ or exc)
     if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
         exc.show()  # usage errors: click's own one-line message and hint
         return exc.exit_code
     if os.environ.get("DPOCLIN_DEBUG"):
         raise exc
     return _report(f"internal error: {type(exc).__name__}: {exc} (set DPOCLIN_DEBUG=1 for a traceback)", 1)
+
+
+def _interrupted(message: str, exc: BaseException) -> int:
+    """One line for Ctrl-C or SIGTERM; the exit code the shell uses for that signal (130, 143)."""
+    from dpoclin.interrupts import exit_code
+
+    err_console.print(escape(message), highlight=False, soft_wrap=True)
+    return exit_code(exc)
 
 
 def _report(message: str, code: int) -> int:

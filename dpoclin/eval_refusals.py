@@ -179,11 +179,35 @@ def _detector_name(req: EvalRequest) -> str:
             + (str(req.detector) if req.detector else "dpoclin default (packaged)"))
 
 
+def check_eval_out(req: EvalRequest) -> None:
+    """``--out`` touches no input (prompts, responses, detector, local model dirs) and replaces only files a previous
+    eval-refusals wrote: an existing results.jsonl, metrics.json or report of someone else's is an error."""
+    from dpoclin.paths import check_output, local_inputs
+    from dpoclin.report import FILES
+
+    prompts = resolve_prompts(req.prompts) if req.prompts is not None else None
+    check_output(req.out, local_inputs(prompts, req.responses, req.detector, req.model, req.baseline))
+    names = [n for n in ("results.jsonl", "metrics.json", *FILES) if (req.out / n).exists()]
+    if names and not _previous_eval(req.out / "metrics.json"):
+        raise DpoclinError(f"{req.out}: holds {', '.join(names[:3])} not written by `dpoclin eval-refusals` (no metrics.json "
+                           "of one); eval-refusals replaces only its own files: choose an empty or new --out")
+
+
+def _previous_eval(metrics: Path) -> bool:
+    """True when ``metrics`` is the metrics.json of an earlier eval-refusals run (its files may be replaced)."""
+    try:
+        doc = json.loads(metrics.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("meta"), dict) and "dpoclin_version" in doc["meta"] and "tuned" in doc
+
+
 def evaluate(req: EvalRequest) -> dict:
     """Run the evaluation; returns the metrics document (also in ``out/metrics.json``) with ``files``."""
     from dpoclin.eval_inputs import read_prompts, read_responses
 
     check_request(req)
+    check_eval_out(req)
     detector = detector_of(req.detector)  # fail on a bad detector file before any generation
     if req.responses is not None:
         source = req.responses

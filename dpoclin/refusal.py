@@ -21,8 +21,11 @@ Models are stored as safetensors (tensors + JSON metadata): never pickle.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -477,7 +480,16 @@ class RefusalDetector:
         meta = {"format": FORMAT, "version": str(FORMAT_VERSION), "classes": json.dumps(CLASSES),
                 "n_features": str(N_FEATURES), "dense_features": json.dumps(DENSE_FEATURES), "info": json.dumps(self.info)}
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_file(tensors, str(path), metadata=meta)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # whole or not at all
+        os.close(fd)
+        try:
+            save_file(tensors, tmp, metadata=meta)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
         return path
 
     @classmethod
@@ -676,11 +688,14 @@ def _is_export(path: Path) -> bool:
 def train_from_files(paths: Sequence[Path | str], out_path: Path | str, seed: int = 0, folds: int = 5,
                      C: float = DEFAULT_C) -> dict:
     """Train on labelled-response files and/or physician exports, save to ``out_path``, report counts and CV F1."""
+    check_detector_out(Path(out_path), [Path(p) for p in paths])
     texts, labels, skipped = [], [], {}
     for path in map(Path, paths):
         if _is_export(path):
             stats: dict = {}
             t, y = labelled_from_export([path], stats)
+            if not stats.get("records"):
+                raise InputFormatError(str(path), None, "no records (empty file or empty JSON array)")
             for key, value in stats.items():
                 skipped[key] = skipped.get(key, 0) + value
         else:
@@ -692,6 +707,20 @@ def train_from_files(paths: Sequence[Path | str], out_path: Path | str, seed: in
     counts = {c: labels.count(c) for c in CLASSES}
     return {"out": str(out_path), "n": counts, "total": len(texts), "skipped": skipped,
             "cv": cross_validate(texts, labels, seed, folds, C)}
+
+
+def check_detector_out(out: Path, inputs: Sequence[Path]) -> None:
+    """``--out`` is no input, and an existing file there is a detector (replaced), never anything else."""
+    from dpoclin.paths import check_output
+
+    check_output(out, inputs, kind="file")
+    if out.exists():
+        try:
+            meta, _ = _read_safetensors(out)
+            _check_meta(out, meta)
+        except DpoclinError:
+            raise DpoclinError(f"--out {out}: exists and is not a dpoclin refusal-detector file; dpoclin replaces only "
+                               "files it wrote: choose another --out") from None
 
 
 def cross_validate(texts: Sequence[str], labels: Sequence[str], seed: int = 0, folds: int = 5,

@@ -20,6 +20,7 @@ from dpoclin.errors import DpoclinError
 from dpoclin.eval_inputs import resolve_prompts
 from dpoclin.heldout import heldout_report, pair_type_counts
 from dpoclin.model_card import model_card
+from dpoclin.paths import check_output, local_inputs
 from dpoclin.recipe import Recipe, dump_recipe_yaml, validate
 from dpoclin.resume import last_checkpoint, prepare_resume
 from dpoclin.trainer import LossWeights
@@ -302,6 +303,7 @@ def preflight(recipe: Recipe, data_dir: Path, out: Path, resume: bool) -> list[s
     """Everything checkable before any model loads or process starts: the recipe, the data, the run directory.
     Returns warnings (hardware mismatches, KTO weights out of band)."""
     warnings = validate(recipe)
+    check_output(out, local_inputs(data_dir, recipe.model.name, recipe.eval.prompts if recipe.eval.enabled else None))
     for path in data_files(recipe, data_dir):
         if not path.is_file():
             raise DpoclinError(f"{path}: no such file (run `dpoclin build-pairs EXPORT --out {data_dir}` first)")

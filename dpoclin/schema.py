@@ -105,11 +105,16 @@ def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+def normalise_id(value: str | int) -> str:
+    """The canonical form of an id (task, response, annotator): its string, without surrounding whitespace."""
+    return str(value).strip()
+
+
 def _ident(value: Any, field_name: str) -> str:
     """An identifier: non-empty string, or an integer (normalised to its string)."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise RecordRejected("invalid_type", field_name, f"expected a string id, got {type(value).__name__}")
-    text = str(value).strip()
+    text = normalise_id(value)
     if not text:
         raise RecordRejected("missing_field", field_name, "empty id")
     return text

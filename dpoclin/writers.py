@@ -6,8 +6,11 @@ into place at the end, so a failed run never leaves a half-written output behind
 
 from __future__ import annotations
 
+import glob
+import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import orjson
@@ -17,28 +20,113 @@ from dpoclin.errors import DpoclinError
 OUTPUT_FORMATS = ("jsonl", "parquet")
 
 
-class AtomicDir:
-    """``with AtomicDir(out, overwrite) as tmp:`` — write into ``tmp``; renamed to ``out`` on success."""
+TMP_TAG = "dpoclin-tmp"  # temp dirs are ".OUT.dpoclin-tmp-XXXXXXXX" beside OUT
+TMP_MARKER = ".dpoclin-tmp"  # inside a temp dir: the pid of the process writing it
+MANIFEST = "manifest.json"
 
-    def __init__(self, out: Path, overwrite: bool = False):
-        self.out, self.overwrite = Path(out), overwrite
-        if self.out.exists() and not (self.out.is_dir() and not any(self.out.iterdir())) and not overwrite:
-            raise DpoclinError(f"{self.out}: output directory exists and is not empty; pass --overwrite to replace it")
+
+class AtomicDir:
+    """``with AtomicDir(out, overwrite, command, known) as tmp:`` — write into ``tmp``; renamed to ``out`` on success.
+
+    ``tmp`` is a sibling ``.OUT.dpoclin-tmp-XXXXXXXX`` holding a pid marker; any exception (KeyboardInterrupt
+    included) removes it, and a temp dir of a killed run (its marker's process gone) is removed by the next
+    run with the same ``out``. ``overwrite`` replaces only a directory this command wrote: its manifest.json
+    names ``command`` and every entry is one of the ``known`` output names; anything else is an error.
+    """
+
+    def __init__(self, out: Path, overwrite: bool = False, command: str = "build-pairs", known: frozenset[str] = frozenset()):
+        self.out, self.overwrite, self.command, self.known = Path(out), overwrite, command, frozenset(known) | {MANIFEST}
+        self._check_destination()
         self.tmp: Path | None = None
+
+    def _check_destination(self) -> None:
+        out = self.out
+        if out.is_symlink():
+            raise DpoclinError(f"{out}: output path is a symbolic link; give the real directory")
+        if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+            return
+        if not out.is_dir():
+            raise DpoclinError(f"{out}: is an existing file; give a directory path for the output")
+        if not self.overwrite:
+            raise DpoclinError(f"{out}: output directory exists and is not empty; pass --overwrite to replace it")
+        problem = self._not_ours()
+        if problem:
+            raise DpoclinError(f"{out}: --overwrite replaces only a directory `dpoclin {self.command}` wrote, and {problem}; "
+                               "choose another --out (dpoclin never deletes files it did not write)")
+
+    def _not_ours(self) -> str | None:
+        """Why ``out`` is not a previous output of this command (None: it is, and may be replaced)."""
+        import orjson
+
+        try:
+            manifest = orjson.loads((self.out / MANIFEST).read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return f"it has no readable {MANIFEST}"
+        if not isinstance(manifest, dict) or manifest.get("command") != self.command:
+            return f"its {MANIFEST} is not one of `dpoclin {self.command}`"
+        foreign = sorted(p.name for p in self.out.iterdir() if p.name not in self.known or not p.is_file() or p.is_symlink())
+        if foreign:
+            return f"it also holds {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}, which it did not write"
+        return None
 
     def __enter__(self) -> Path:
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.out.parent))
+        remove_stale_temps(self.out)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.{TMP_TAG}-", dir=self.out.parent))
+        (self.tmp / TMP_MARKER).write_text(f"{os.getpid()}\n")
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self.tmp is not None
         if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            _remove_tree(self.tmp)
             return
-        if self.out.exists():
-            shutil.rmtree(self.out)
-        self.tmp.rename(self.out)
+        (self.tmp / TMP_MARKER).unlink()
+        if self.out.exists():  # checked in __init__: empty, or this command's own output
+            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.{TMP_TAG}-", dir=self.out.parent))
+            self.out.rename(old / "old")
+            self.tmp.rename(self.out)
+            shutil.rmtree(old)
+        else:
+            self.tmp.rename(self.out)
+
+
+def _remove_tree(path: Path, attempts: int = 20) -> None:
+    """Remove ``path``, retrying while a just-stopped worker may still have been creating files in it."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.1)
+
+
+def remove_stale_temps(out: Path) -> list[Path]:
+    """Remove ``.OUT.dpoclin-tmp-*`` dirs beside ``out`` left by a killed run: only those holding dpoclin's
+    marker whose process is gone (a concurrent run's temp dir stays). Returns the removed paths."""
+    removed = []
+    for path in out.parent.glob(f".{glob.escape(out.name)}.{TMP_TAG}-*"):
+        if path.is_symlink() or not path.is_dir() or not _abandoned(path / TMP_MARKER):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _abandoned(marker: Path) -> bool:
+    """True when ``marker`` names a process that no longer runs (or is this one's, from an earlier attempt)."""
+    try:
+        pid = int(marker.read_text().strip())
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def write_json(path: Path, obj) -> None:

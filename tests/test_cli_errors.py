@@ -58,7 +58,7 @@ def assert_one_line_error(result, *fragments: str) -> str:
 
 def assert_no_output_left(out: Path) -> None:
     assert not out.exists()
-    assert list(out.parent.glob(f".{out.name}.*.tmp")) == []
+    assert list(out.parent.glob(f".{out.name}.*")) == []
 
 
 # ----------------------------------------------------------------------------- bad inputs
@@ -72,9 +72,9 @@ def _invalid_jsonl(tmp: Path):
 
 def _broken_csv(tmp: Path):
     path = tmp / "export.csv"
-    path.write_text('task_id,prompt,responses\nt1,hi,"[]"\nt2,"two\nlines"\nt3,x,y\n')
-    # The record starting on line 3 has 2 cells instead of 3.
-    return [path], [f"{path}:3:", "expected 3 columns, found 2"]
+    path.write_text('task_id,prompt,responses,annotator\nt1,hi,"[]",x\nt2,"two\nlines",y\nt3,x,y,z\n')
+    # The record starting on line 3 has 3 cells instead of 4.
+    return [path], [f"{path}:3:", "expected 4 columns, found 3"]
 
 
 def _invalid_json(tmp: Path):
@@ -140,17 +140,17 @@ def test_existing_non_empty_out_is_refused_and_kept_intact(tmp_path):
     assert_one_line_error(result, str(out), "--overwrite")
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert (out / "keep.txt").read_text() == "previous run"
-    assert list(tmp_path.glob(".out.*.tmp")) == []
+    assert list(tmp_path.glob(".out.*")) == []
 
 
 def test_existing_out_is_replaced_with_overwrite(tmp_path):
     export = write_jsonl(tmp_path / "export.jsonl", [judgment("t1")])
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("previous run")
-    result = run_cli(export, "--out", out, "--overwrite")
+    assert run_cli(export, "--out", out, "--seed", "1").exit_code == 0
+    result = run_cli(export, "--out", out, "--overwrite", "--seed", "2")  # replaces only its own previous output
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
 
 
 def test_failed_overwrite_keeps_the_previous_output(tmp_path):
@@ -163,7 +163,7 @@ def test_failed_overwrite_keeps_the_previous_output(tmp_path):
     result = run_cli(bad, "--out", out, "--overwrite")
     assert_one_line_error(result, f"{bad}:1:")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert list(tmp_path.glob(".out.*.tmp")) == []
+    assert list(tmp_path.glob(".out.*")) == []
 
 
 # ----------------------------------------------------------------------------- --strict
@@ -239,7 +239,7 @@ def test_build_pairs_happy_path_writes_all_outputs(tmp_path):
     result = run_cli(export, "--out", out)
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
-    assert list(tmp_path.glob(".data.*.tmp")) == []
+    assert list(tmp_path.glob(".data.*")) == []
     pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
     assert len(pairs) == 4
     assert {p["task_id"] for p in pairs} == {"t0", "t1", "t2", "t3"}

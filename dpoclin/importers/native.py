@@ -15,6 +15,8 @@ from dpoclin.readers import duplicate_key, duplicate_keys_per_item, iter_csv, it
 from dpoclin.schema import NESTED_FIELDS, misspelt_field
 
 _NUMERIC_CSV_FIELDS = ("strength", "duration_s")
+# Columns a native CSV cannot do without (alternatives in a tuple); a header missing one is not an export.
+REQUIRED_CSV_COLUMNS = (("task_id",), ("prompt", "messages"), ("responses",), ("annotator",))
 
 
 def iter_native(path: Path, unknown_fields: str = "reject") -> Iterator[ImportItem]:
@@ -71,8 +73,20 @@ def _annotator_id(data: dict):
     return annotator.get("id") if isinstance(annotator, dict) else None
 
 
+def _check_csv_columns(path: Path, columns) -> None:
+    """The header of a native CSV export must name every required column."""
+    missing = [" or ".join(names) for names in REQUIRED_CSV_COLUMNS if not any(n in columns for n in names)]
+    if missing:
+        raise InputFormatError(str(path), 1, f"CSV header lacks the required column(s) {', '.join(missing)} "
+                                             f"(found: {', '.join(columns) or 'none'})")
+
+
 def _iter_csv_records(path: Path) -> Iterator[ImportItem]:
+    checked = False
     for lineno, row in iter_csv(path):
+        if not checked:  # every row carries the header's columns: the first one shows them
+            _check_csv_columns(path, list(row))
+            checked = True
         source = f"{path}:{lineno}"
         record: dict = dict(row)
         try:
