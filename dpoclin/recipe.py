@@ -42,7 +42,7 @@ def _f(default, help: str, spec: Range | None = None):
 class ModelConfig:
     name: str = _f("embedded:smollm2-135m-instruct", "Hub id, local path, or 'embedded:NAME' (a model installed by `make setup`).")  # runs offline on any CPU
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = _f("auto", "Weight dtype at load time.")  # auto: the checkpoint's stored dtype, no silent cast
-    trust_remote_code: bool = _f(False, "Allow model code from the Hub.")  # never execute downloaded code unless asked
+    trust_remote_code: bool = _f(False, "Allow code shipped with the model (config auto_map) to run; off, such a model is refused.")  # never execute downloaded code unless asked
     max_length: int = _f(512, "Max tokens of prompt + completion; the prompt loses the middle of its user text (never the template), the completion its end; the completion keeps at least half; a prompt that cannot fit is dropped.", AT_LEAST_ONE)  # one clinical question plus a full answer; cost grows with it
     max_prompt_length: Optional[int] = _f(None, "Max prompt tokens (cut in the middle of the user text, both sides of a pair alike) before max_length applies.")  # null: TRL 1.x only caps the whole sequence
 
