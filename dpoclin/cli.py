@@ -114,7 +114,7 @@ def build_pairs_cmd(
     kto_undesirable_max: Annotated[float, typer.Option(help="Weighted score at or below which a response is KTO-undesirable; in between is excluded as ambiguous.")] = 2.5,
     near_identical: Annotated[float, typer.Option(help="Word-level similarity (difflib ratio, 0..1) at or above which a pair carries no signal and is rejected.")] = 0.9,
     strict: Annotated[bool, typer.Option(help="Turn any record that breaks the contract into an error (policy exclusions such as non-clinical annotators stay rejects).")] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace --out if it is a previous build-pairs output (its manifest.json and only the files build-pairs writes); anything else is refused, never deleted.")] = False,
     unknown_fields: Annotated[str, typer.Option(help="A native field that looks like a typo of a known one ('prefernce', 'rating'): reject the record (reason unknown_field, 'did you mean'), warn (keep it, one stderr line per field) or ignore. Fields close to no known key are extra metadata, kept and not read.")] = "reject",
     workers: Annotated[Optional[int], typer.Option(help="Processes for the pairing pass (default: all CPUs). Outputs are identical for any value.")] = None,
     annotators: Annotated[Optional[Path], typer.Option(help="Label Studio: roster CSV/JSON mapping annotator id or email to role and specialty.")] = None,

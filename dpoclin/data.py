@@ -150,7 +150,7 @@ def _user_span(text: str, messages: list[dict]) -> tuple[int, int]:
     last one's. No user text found (a template that rewrites it): the whole prompt is protected."""
     users = [str(m.get("content", "")).strip() for m in messages if m.get("role") == "user"]
     start = text.find(users[0]) if users and users[0] else -1
-    end = text.rfind(users[-1]) if start >= 0 else -1
+    end = text.rfind(users[-1]) if start >= 0 and users[-1] else -1  # rfind("") would be the very end
     return (start, end + len(users[-1])) if 0 <= start <= end else (len(text), len(text))
 
 
@@ -247,7 +247,7 @@ def fit_pairs(rows: list[dict], tokenizer, max_length: int, max_prompt_length: i
     for i, r in enumerate(rows):
         sides = encode_sides(tokenizer, r["prompt"], [r["chosen"], r["rejected"]], max_length, max_prompt_length)
         if sides is not None:
-            out.append(PairExample(*sides, float(r.get("weight", 1.0) or 1.0), r.get("pair_type", "preference"),
+            out.append(PairExample(*sides, 1.0 if r.get("weight") is None else float(r["weight"]), r.get("pair_type", "preference"),
                                    str(r.get("task_id", i)), r.get("chosen_label"), r.get("rejected_label")))
     return out, len(rows) - len(out)
 

@@ -275,6 +275,16 @@ def check_data(recipe: Recipe, data_dir: Path) -> list[str]:
             f"paper's band [1, 4/3]: set desirable_weight={lam_d:g}, undesirable_weight={lam_u:g}, or null both (from the data)"]
 
 
+def _build_option(data_dir: Path, name: str, default):
+    """An option build-pairs recorded in the data's manifest.json, or ``default`` (no manifest, or not recorded)."""
+    try:
+        options = json.loads((data_dir / "manifest.json").read_text()).get("options", {})
+    except (OSError, ValueError, AttributeError):
+        return default
+    value = options.get(name) if isinstance(options, dict) else None
+    return value if isinstance(value, type(default)) else default
+
+
 def check_eval_overlap(recipe: Recipe, data_dir: Path) -> None:
     """Refuse to train on a prompt that the post-train evaluation asks again (equal after normalising case,
     spacing and punctuation, or a near-duplicate): the before/after would measure recall, not alignment."""
@@ -283,7 +293,8 @@ def check_eval_overlap(recipe: Recipe, data_dir: Path) -> None:
     from dpoclin.near_duplicates import DEFAULT_THRESHOLD, PromptIndex, prompt_text
 
     prompts = read_prompts(recipe.eval.prompts)
-    index = PromptIndex((prompt_text([{"role": r, "content": c} for r, c in p.messages]) for p in prompts), DEFAULT_THRESHOLD)
+    threshold = _build_option(data_dir, "prompt_similarity", DEFAULT_THRESHOLD)  # the split's own threshold
+    index = PromptIndex((prompt_text([{"role": r, "content": c} for r, c in p.messages]) for p in prompts), threshold)
     hits: dict[str, tuple[Path, dict, int]] = {}
     seen: set[str] = set()
     for path in data_files(recipe, data_dir):

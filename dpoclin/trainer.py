@@ -26,6 +26,7 @@ from transformers import Trainer
 from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_grouped_indices
 
 from dpoclin.data import PAIR_TYPE_IDS
+from dpoclin.errors import DpoclinError
 from dpoclin.losses import combined_loss, dpo_loss, kl_reference_point, kto_loss, sequence_logps, sft_loss
 from dpoclin.model_files import weights_only_loads
 
@@ -83,6 +84,11 @@ class PreferenceTrainer(Trainer):
 
     def __init__(self, *args, loss_weights: LossWeights, ref_model=None, group_by_length: bool = False, dropout_off: bool = True,
                  **kwargs):
+        if not hasattr(Trainer, "loss_is_scaled_for_ga"):  # else the Trainer divides by the micro-batch count again
+            import transformers
+
+            raise DpoclinError(f"transformers {transformers.__version__} lacks Trainer.loss_is_scaled_for_ga, which "
+                               "dpoclin's loss normalisation over the accumulation window needs: pip install -U transformers")
         super().__init__(*args, **kwargs)
         if dropout_off:  # recipe training.disable_dropout
             disable_dropout(self.model)

@@ -35,7 +35,8 @@ class AtomicDir:
     """
 
     def __init__(self, out: Path, overwrite: bool = False, command: str = "build-pairs", known: frozenset[str] = frozenset()):
-        self.out, self.overwrite, self.command, self.known = Path(out), overwrite, command, frozenset(known) | {MANIFEST}
+        self.out, self.overwrite, self.command = Path(out), overwrite, command
+        self.known = frozenset(known) | {MANIFEST, TMP_MARKER}  # the marker: a kill between rename and its unlink
         self._check_destination()
         self.tmp: Path | None = None
 
@@ -56,8 +57,6 @@ class AtomicDir:
 
     def _not_ours(self) -> str | None:
         """Why ``out`` is not a previous output of this command (None: it is, and may be replaced)."""
-        import orjson
-
         try:
             manifest = orjson.loads((self.out / MANIFEST).read_bytes())
         except (OSError, orjson.JSONDecodeError):
@@ -81,14 +80,31 @@ class AtomicDir:
         if exc_type is not None:
             _remove_tree(self.tmp)
             return
-        (self.tmp / TMP_MARKER).unlink()
-        if self.out.exists():  # checked in __init__: empty, or this command's own output
-            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.{TMP_TAG}-", dir=self.out.parent))
-            self.out.rename(old / "old")
-            self.tmp.rename(self.out)
-            shutil.rmtree(old)
+        try:
+            self._check_destination()  # again: --out may have gained files while the build ran
+        except BaseException:
+            _remove_tree(self.tmp)
+            raise
+        if self.out.exists():  # empty, or this command's own output (just checked)
+            self._swap()
         else:
             self.tmp.rename(self.out)
+        (self.out / TMP_MARKER).unlink()
+
+    def _swap(self) -> None:
+        """Replace ``out`` by ``tmp``. The old output waits in a marked temp dir until the new one is in place: an
+        exception puts it back; a kill leaves only marked temp dirs, which the next run removes."""
+        old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.{TMP_TAG}-", dir=self.out.parent))
+        (old / TMP_MARKER).write_text(f"{os.getpid()}\n")
+        self.out.rename(old / "old")
+        try:
+            self.tmp.rename(self.out)
+        except BaseException:
+            (old / "old").rename(self.out)
+            _remove_tree(self.tmp)
+            shutil.rmtree(old, ignore_errors=True)
+            raise
+        shutil.rmtree(old)
 
 
 def _remove_tree(path: Path, attempts: int = 20) -> None:
@@ -113,7 +129,7 @@ def remove_stale_temps(out: Path) -> list[Path]:
 
 
 def _abandoned(marker: Path) -> bool:
-    """True when ``marker`` names a process that no longer runs (or is this one's, from an earlier attempt)."""
+    """True when ``marker`` names a process that no longer runs (never this process's own: it may be in use)."""
     try:
         pid = int(marker.read_text().strip())
     except (OSError, ValueError):

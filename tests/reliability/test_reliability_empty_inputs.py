@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from reliability_helpers import SAMPLE_EXPORT, assert_one_line_error, cli, tree_hashes, write_labelled
+from .helpers import SAMPLE_EXPORT, assert_one_line_error, cli, tree_hashes, write_labelled
 
 EMPTY_CASES = {
     "empty.jsonl": "",
@@ -19,7 +19,7 @@ EMPTY_CASES = {
 
 def _assert_refused(tmp_path: Path, args: list, bad: Path, out: Path) -> None:
     before = tree_hashes(tmp_path)
-    assert_one_line_error(cli(*args), 2, bad.name)
+    assert_one_line_error(cli(*args), bad.name)
     assert tree_hashes(tmp_path) == before
     assert not out.exists()
     assert not list(tmp_path.glob(f".{out.name}*"))

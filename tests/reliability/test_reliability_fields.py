@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers_reliability import assert_one_line_error, invoke, judgment, read_jsonl, write_jsonl
+from .helpers import assert_one_line_error, cli, judgment, read_jsonl, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ def build(tmp_path: Path, lines, *args, name="export.jsonl"):
     if name.endswith(".json"):
         export.write_text(lines)
     out = tmp_path / "out"
-    result = invoke("build-pairs", export, "--out", out, "--workers", "1", *args)
+    result = cli("build-pairs", export, "--out", out, "--workers", "1", *args)
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     records = summary["records"]
@@ -69,7 +69,7 @@ def test_ignore_policy_and_far_keys_keep_the_record(tmp_path):
 
 def test_unknown_policy_value_is_one_line_error(tmp_path):
     export = write_jsonl(tmp_path / "e.jsonl", [judgment("t1")])
-    assert_one_line_error(invoke("build-pairs", export, "--out", tmp_path / "out", "--unknown-fields", "drop"),
+    assert_one_line_error(cli("build-pairs", export, "--out", tmp_path / "out", "--unknown-fields", "drop"),
                           "--unknown-fields", "reject, warn, ignore")
 
 
@@ -132,7 +132,7 @@ def _labelstudio_export_with(tmp_path: Path, control: str, value: str) -> Path:
 def test_labelstudio_choice_outside_the_shipped_config_is_rejected(tmp_path, control, value):
     export = _labelstudio_export_with(tmp_path, control, value)
     out = tmp_path / "out"
-    result = invoke("build-pairs", export, "--out", out, "--workers", "1",
+    result = cli("build-pairs", export, "--out", out, "--workers", "1",
                     "--annotators", REPO / "data_samples" / "labelstudio_annotators.csv")
     assert result.exit_code == 0, result.output
     hits = [r for r in read_jsonl(out / "rejects.jsonl") if r.get("reason") == "invalid_choice"]
@@ -168,7 +168,7 @@ BAD_ROWS = {
 @pytest.mark.parametrize("line,fragment", BAD_ROWS.values(), ids=BAD_ROWS.keys())
 def test_malformed_pairs_line_stops_train_before_the_model_loads(tmp_path, line, fragment):
     data = _data_dir(tmp_path, [line])
-    result = invoke("train", "--recipe", "dpo", "--data", data, "--out", tmp_path / "run", "--no-eval",
+    result = cli("train", "--recipe", "dpo", "--data", data, "--out", tmp_path / "run", "--no-eval",
                     "--model", tmp_path / "no-such-model")  # a model load would fail differently
     assert_one_line_error(result, str(data / "pairs.jsonl"), fragment)
     assert not (tmp_path / "run").exists()
@@ -181,13 +181,13 @@ def test_malformed_pairs_line_stops_train_before_the_model_loads(tmp_path, line,
 ])
 def test_malformed_kto_line_stops_train(tmp_path, line, fragment):
     data = _data_dir(tmp_path, [], [line])
-    result = invoke("train", "--recipe", "kto", "--data", data, "--out", tmp_path / "run", "--no-eval",
+    result = cli("train", "--recipe", "kto", "--data", data, "--out", tmp_path / "run", "--no-eval",
                     "--model", tmp_path / "no-such-model")
     assert_one_line_error(result, fragment)
 
 
 def test_unused_side_is_not_checked_but_used_side_of_kto_dpo_is(tmp_path):
     data = _data_dir(tmp_path, ["[1]"])
-    result = invoke("train", "--recipe", "kto-dpo", "--data", data, "--out", tmp_path / "run", "--no-eval",
+    result = cli("train", "--recipe", "kto-dpo", "--data", data, "--out", tmp_path / "run", "--no-eval",
                     "--model", tmp_path / "no-such-model", "--set", "objective.w_dpo=0")
     assert_one_line_error(result, "pairs.jsonl:2")  # kto-dpo still reads pairs (KTO labels ride on them)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from reliability_helpers import PACKAGE_ROOT, SAMPLE_EXPORT, tree_hashes
+from .helpers import PACKAGE_ROOT, SAMPLE_EXPORT, tree_hashes
 
 from dpoclin.build import BuildOptions, build_pairs
 

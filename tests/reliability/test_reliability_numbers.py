@@ -12,7 +12,7 @@ from dpoclin.errors import DpoclinError
 from dpoclin.generation import GenerationSettings
 from dpoclin.recipe import apply_overrides, load_recipe, validate
 
-from .helpers_reliability import assert_one_line_error, invoke, judgment, write_jsonl
+from .helpers import assert_one_line_error, cli, judgment, write_jsonl
 
 BAD_BUILD_OPTIONS = {
     "workers_0": (["--workers", "0"], ["--workers", "integer >= 1", "got 0"]),
@@ -34,7 +34,7 @@ def test_bad_build_pairs_number_is_one_line_exit_2_and_writes_nothing(tmp_path, 
     export = write_jsonl(tmp_path / "export.jsonl", [judgment("t1")])
     before = export.read_bytes()
     out = tmp_path / "out"
-    assert_one_line_error(invoke("build-pairs", export, "--out", out, *args), *fragments)
+    assert_one_line_error(cli("build-pairs", export, "--out", out, *args), *fragments)
     assert not out.exists() and export.read_bytes() == before
 
 
@@ -61,13 +61,13 @@ def test_bad_recipe_number_through_set_names_the_key_and_range(override, message
 def test_non_finite_learning_rate_in_a_recipe_file_stops_train_before_any_model(tmp_path, value):
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"objective:\n  recipe: dpo\ntraining:\n  learning_rate: {value}\n")
-    result = invoke("train", "--recipe", recipe, "--data", tmp_path / "nodata", "--out", tmp_path / "run", "--no-eval")
+    result = cli("train", "--recipe", recipe, "--data", tmp_path / "nodata", "--out", tmp_path / "run", "--no-eval")
     assert_one_line_error(result, "training.learning_rate: must be a finite number > 0")
     assert not (tmp_path / "run").exists()
 
 
 def test_train_set_nan_beta_is_one_line_exit_2(tmp_path):
-    result = invoke("train", "--recipe", "dpo", "--data", tmp_path, "--out", tmp_path / "run", "--no-eval",
+    result = cli("train", "--recipe", "dpo", "--data", tmp_path, "--out", tmp_path / "run", "--no-eval",
                     "--set", "objective.beta_dpo=.nan", "--set", "objective.w_dpo=-.inf")
     assert_one_line_error(result, "objective.beta_dpo: must be a finite number > 0, got nan", "objective.w_dpo")
 
@@ -127,7 +127,7 @@ def test_alias_bomb_is_refused_fast_with_one_line(tmp_path, command):
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(BILLION_LAUGHS)
     start = time.perf_counter()
-    result = invoke(*command, bomb)
+    result = cli(*command, bomb)
     assert time.perf_counter() - start < 2
     assert_one_line_error(result, str(bomb), "aliases")
 
@@ -136,7 +136,7 @@ def test_huge_recipe_file_is_refused_without_parsing(tmp_path):
     huge = tmp_path / "huge.yaml"
     huge.write_text("description: x\n" + "# padding\n" * 200_000)
     start = time.perf_counter()
-    result = invoke("recipes", "show", huge)
+    result = cli("recipes", "show", huge)
     assert time.perf_counter() - start < 2
     assert_one_line_error(result, str(huge), "limit for a recipe")
 
@@ -144,7 +144,7 @@ def test_huge_recipe_file_is_refused_without_parsing(tmp_path):
 def test_deeply_nested_recipe_is_refused_with_one_line(tmp_path):
     deep = tmp_path / "deep.yaml"
     deep.write_text("description: " + "[" * 5000 + "]" * 5000 + "\n")
-    assert_one_line_error(invoke("recipes", "show", deep), str(deep), "nested deeper")
+    assert_one_line_error(cli("recipes", "show", deep), str(deep), "nested deeper")
 
 
 def test_anchors_without_aliases_and_plain_recipes_still_load(tmp_path):

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reliability_helpers import SAMPLE_EXPORT, assert_one_line_error, cli, tree_hashes, write_labelled, write_responses
+from .helpers import SAMPLE_EXPORT, assert_one_line_error, cli, tree_hashes, write_labelled, write_responses
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def export_dir(tmp_path) -> Path:
 def _refused(tmp_path: Path, args: list, *fragments: str) -> str:
     """Run the command; it must fail with one line and leave every file under tmp_path as it was."""
     before = tree_hashes(tmp_path)
-    message = assert_one_line_error(cli(*args), 2, *fragments)
+    message = assert_one_line_error(cli(*args), *fragments)
     assert tree_hashes(tmp_path) == before
     assert not [p for p in tmp_path.rglob(".*dpoclin-tmp*")]
     return message
