@@ -8,6 +8,7 @@ Ctrl-C handles it too) for the duration of a block. ``exit_code`` gives the shel
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 
@@ -23,8 +24,14 @@ def exit_code(exc: BaseException) -> int:
     return 128 + int(getattr(exc, "signum", signal.SIGINT))
 
 
-def _raise_terminated(signum, frame) -> None:
-    raise Terminated()
+def _terminated_in(owner: int):
+    """The SIGTERM handler: raise in the process that installed it; in a process forked from it (a worker not yet
+    past its initializer) exit quietly, as SIG_DFL would, instead of printing a traceback."""
+    def handler(signum, frame) -> None:
+        if os.getpid() != owner:
+            os._exit(128 + signum)
+        raise Terminated()
+    return handler
 
 
 @contextlib.contextmanager
@@ -33,12 +40,11 @@ def terminate_raises():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = signal.signal(signal.SIGTERM, _terminated_in(os.getpid()))
     try:
         yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    finally:  # None: a handler not installed from Python; the default is the closest thing to restore
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def worker_defaults() -> None:

@@ -125,3 +125,20 @@ def tiny_recipe(name, model_dir, data_dir, out_dir, *overrides):
             "training.max_steps=3", "training.per_device_batch_size=2", "training.logging_steps=1", "eval.enabled=false",
             "peft.r=4", "peft.alpha=8", "peft.dropout=0.0"]
     return apply_overrides(load_recipe(name), base + list(overrides))
+
+
+def invoke(args):
+    """Run ``dpoclin ARGS`` in process; an unexpected exception is re-raised with its traceback."""
+    from typer.testing import CliRunner
+
+    from dpoclin.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def log_lines(run) -> list[dict]:
+    """Every line of a run's metrics.jsonl, parsed (a line glued to a half-written one fails here)."""
+    return [orjson.loads(line) for line in (run / "metrics.jsonl").read_bytes().splitlines()]

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from conftest import invoke, log_lines
 
 from dpoclin.build import file_sha256
-from dpoclin.cli import app
 
 TINY = ["--set", "model.max_length=64", "--set", "training.per_device_batch_size=2", "--set", "training.logging_steps=1",
         "--set", "eval.enabled=false", "--set", "peft.r=4", "--set", "peft.alpha=8", "--set", "training.save_steps=0"]
@@ -32,15 +31,6 @@ def train_args(model, data, out, *extra) -> list[str]:
     return ["train", "--recipe", "kto-dpo", "--model", str(model), "--data", str(data), "--out", str(out), *TINY, *extra]
 
 
-def invoke(args):
-    result = CliRunner().invoke(app, args)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-def log_lines(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
 def train_losses(run: Path) -> list[tuple[int, float]]:

@@ -186,32 +186,20 @@ def test_eval_rerun_replaces_its_own_outputs_and_keeps_other_files(tmp_path):
 
 # --- train ---------------------------------------------------------------------------------------
 
-@pytest.fixture
-def data_dir(tmp_path) -> Path:
-    from conftest import tiny_rows, write_jsonl
-
-    pairs, kto = tiny_rows()
-    data = tmp_path / "data"
-    data.mkdir()
-    write_jsonl(data / "pairs.jsonl", pairs)
-    write_jsonl(data / "kto.jsonl", kto)
-    return data
-
-
 @pytest.mark.parametrize("where", ["same", "inside"])
-def test_train_out_equal_to_or_inside_the_data_dir_is_refused(tmp_path, data_dir, where):
-    out = data_dir if where == "same" else data_dir / "run"
-    _refused(tmp_path, ["train", "--recipe", "dpo", "--data", data_dir, "--out", out, "--no-eval"], "--out", "the input")
+def test_train_out_equal_to_or_inside_the_data_dir_is_refused(tmp_path, tiny_data_dir, where):
+    out = tiny_data_dir if where == "same" else tiny_data_dir / "run"
+    _refused(tmp_path, ["train", "--recipe", "dpo", "--data", tiny_data_dir, "--out", out, "--no-eval"], "--out", "the input")
 
 
-def test_train_out_that_is_an_existing_file_is_refused(tmp_path, data_dir):
+def test_train_out_that_is_an_existing_file_is_refused(tmp_path, tiny_data_dir):
     (tmp_path / "run").write_text("x")
-    _refused(tmp_path, ["train", "--recipe", "dpo", "--data", data_dir, "--out", tmp_path / "run", "--no-eval"], "existing file")
+    _refused(tmp_path, ["train", "--recipe", "dpo", "--data", tiny_data_dir, "--out", tmp_path / "run", "--no-eval"], "existing file")
 
 
-def test_train_out_inside_a_local_model_dir_is_refused(tmp_path, data_dir):
+def test_train_out_inside_a_local_model_dir_is_refused(tmp_path, tiny_data_dir):
     model = tmp_path / "model"
     model.mkdir()
     (model / "config.json").write_text("{}")
-    _refused(tmp_path, ["train", "--recipe", "dpo", "--data", data_dir, "--model", model, "--out", model / "run", "--no-eval"],
+    _refused(tmp_path, ["train", "--recipe", "dpo", "--data", tiny_data_dir, "--model", model, "--out", model / "run", "--no-eval"],
              "is inside the input")

@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import invoke, log_lines
 
-from dpoclin.cli import app
 
 TINY = ["--set", "model.max_length=64", "--set", "training.per_device_batch_size=2", "--set", "training.logging_steps=1",
         "--set", "eval.enabled=false", "--set", "peft.r=4", "--set", "peft.alpha=8", "--set", "peft.dropout=0.1"]
@@ -33,16 +32,6 @@ def train_args(model, data, out, steps: int, *extra) -> list[str]:
             *TINY, *extra]
 
 
-def invoke(args):
-    result = CliRunner().invoke(app, args)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-def log_lines(run: Path) -> list[dict]:
-    """Every line of metrics.jsonl, parsed (a line glued to a half-written one fails here)."""
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
 def kind(entry: dict) -> str:
