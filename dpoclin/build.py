@@ -37,7 +37,7 @@ from dpoclin.errors import DpoclinError, RecordRejected
 from dpoclin.importers import ImportReject, RawRecord, iter_records
 from dpoclin.pairing import PAIR_TYPES, PairingConfig, TaskOutput, build_task_outputs
 from dpoclin.interrupts import terminate_raises, worker_defaults
-from dpoclin.near_duplicates import DEFAULT_THRESHOLD, exact_key, prompt_text, signature
+from dpoclin.near_duplicates import DEFAULT_THRESHOLD, exact_key, prompt_text, signatures
 from dpoclin.paths import check_output
 from dpoclin.schema import TIE, UNKNOWN_FIELD_POLICIES, Judgment, normalise_id, parse_record
 from dpoclin.split import SplitUnit, assign_test_split
@@ -231,7 +231,7 @@ class _PartitionWorker:
     def __init__(self, job: PartitionJob):
         self.job, self.cfg = job, job.cfg
         self.stats = BuildStats()
-        self.strata: list[SplitUnit] = []
+        self.pending: list[tuple[str, str, str]] = []  # (task id, stratum, prompt text): signed in one batch
         # One generator per partition: the KTO bucket of each example does not depend on scheduling.
         self.rng = random.Random(f"{job.seed}:partition:{job.index}")
 
@@ -249,7 +249,11 @@ class _PartitionWorker:
             for fh in buckets:
                 fh.close()
         work.part(i).unlink()
-        return PartitionResult(self.stats, self.strata)
+        return PartitionResult(self.stats, self._split_units())
+
+    def _split_units(self) -> list[SplitUnit]:
+        sigs = signatures([text for _, _, text in self.pending])
+        return [SplitUnit(task_id, stratum, exact_key(text), sig) for (task_id, stratum, text), sig in zip(self.pending, sigs)]
 
     def _load(self, path: Path) -> dict[str, list[Judgment]]:
         tasks: dict[str, list[Judgment]] = {}
@@ -309,9 +313,8 @@ class _PartitionWorker:
         self.rejects.task(task, out)
         if out.pairs or out.kto:
             stratum = min((PAIR_TYPES.index(p.pair_type) for p in out.pairs), default=None)
-            text = prompt_text(task.messages)
-            self.strata.append(SplitUnit(task.task_id, PAIR_TYPES[stratum] if stratum is not None else "kto_only",
-                                         exact_key(text), signature(text)))
+            self.pending.append((task.task_id, PAIR_TYPES[stratum] if stratum is not None else "kto_only",
+                                 prompt_text(task.messages)))
 
     def _feed_agreement(self, task: TaskAggregate, judgments: list[Judgment]) -> None:
         position = {r.id: str(i) for i, r in enumerate(task.responses)}

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -33,6 +35,8 @@ _rng = np.random.default_rng(20240611)
 # multiply-shift hashing (Dietzfelbinger et al. 1997): h_i(x) = ((a_i * x + b_i) mod 2^64) >> 32, a_i odd
 _A = _rng.integers(0, 1 << 63, N_HASHES, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.integers(0, 1 << 63, N_HASHES, dtype=np.uint64)
+_BIGRAM = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier: (h1 * K) xor h2 keeps word order
+_CHUNK = 2048  # texts per vectorised batch: ~2048 x 30 grams x 64 hashes x 8 bytes = 31 MB at most
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -53,18 +57,40 @@ def exact_key(text: str) -> str:
     return hashlib.blake2b(normalise(text).encode(), digest_size=12).hexdigest()
 
 
-def _shingle_hashes(words: Sequence[str]) -> np.ndarray:
-    grams = list(words) + [f"{a} {b}" for a, b in zip(words, words[1:])]
-    digests = [hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams or [""]]
-    return np.frombuffer(b"".join(digests), dtype=np.uint64)
+def _minhash(grams: np.ndarray) -> np.ndarray:
+    """(N_HASHES, len(grams)) multiply-shift hashes ((a * x + b) mod 2^64) >> 32 of 64-bit gram hashes."""
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps mod 2^64, as the hashing wants
+        return (_A[:, None] * grams[None, :] + _B[:, None]) >> np.uint64(32)
+
+
+def _chunk_signatures(texts: Sequence[str]) -> np.ndarray:
+    """Signatures of a few thousand texts in a handful of numpy calls: words hashed with crc32, a bigram as
+    (h1 * K) xor h2, each text's minimum taken over its own words and its own bigrams (``reduceat``)."""
+    words = [normalise(t).split() or [""] for t in texts]
+    ends = np.cumsum([len(w) for w in words])
+    starts = ends - [len(w) for w in words]
+    h = np.fromiter(map(zlib.crc32, map(str.encode, chain.from_iterable(words))), dtype=np.uint64, count=int(ends[-1]))
+    bigrams = np.zeros_like(h)  # bigram j = words j, j+1; at a text's last word it would cross into the next text
+    with np.errstate(over="ignore"):
+        bigrams[:-1] = (h[:-1] * _BIGRAM) ^ h[1:]
+    uni, bi = _minhash(h), _minhash(bigrams)
+    bi[:, ends - 1] = np.iinfo(np.uint64).max  # no bigram there (one-word texts then have unigrams only)
+    return np.minimum(np.minimum.reduceat(uni, starts, axis=1), np.minimum.reduceat(bi, starts, axis=1)).T
+
+
+def signatures(texts: Sequence[str]) -> np.ndarray:
+    """MinHash of the word 1- and 2-grams of each normalised text: an (n, ``N_HASHES``) uint32 array, computed
+    ``_CHUNK`` texts at a time so numpy's per-call cost is paid once per chunk, not per prompt."""
+    out = np.empty((len(texts), N_HASHES), dtype=np.uint32)
+    for start in range(0, len(texts), _CHUNK):
+        chunk = texts[start:start + _CHUNK]
+        out[start:start + len(chunk)] = _chunk_signatures(chunk)
+    return out
 
 
 def signature(text: str) -> np.ndarray:
-    """MinHash of the word 1- and 2-grams of the normalised text: ``N_HASHES`` uint32 values."""
-    h = _shingle_hashes(normalise(text).split())
-    with np.errstate(over="ignore"):  # uint64 arithmetic wraps mod 2^64, as multiply-shift hashing wants
-        values = (_A[:, None] * h[None, :] + _B[:, None]) >> np.uint64(32)
-    return values.min(axis=1).astype(np.uint32)
+    """The MinHash signature of one text (``signatures`` batches many)."""
+    return signatures([text])[0]
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
