@@ -245,16 +245,14 @@ def check_data(recipe: Recipe, data_dir: Path) -> list[str]:
     from dpoclin.losses import kto_weights
 
     kind, d, o = recipe.objective.recipe, recipe.data, recipe.objective
-    for name, file in (("pairs", d.pairs), ("kto", d.kto)):
-        if name != {"dpo": "kto", "kto": "pairs"}.get(kind):
-            load_rows(data_dir / file, None, name)  # every row's fields checked before any model loads
     fix = {"dpo": "use recipe kto", "kto": "use recipe dpo", "kto-dpo": "use recipe dpo or kto, or set the empty term's weight to 0"}[kind]
-    kto = load_rows(data_dir / d.kto, d.train_split) if kind != "dpo" else None
-    sides = [(term, file, rows) for term, file, rows, used in (
-        ("DPO", d.pairs, None, kind != "kto" and (kind == "dpo" or o.w_dpo > 0)),
-        ("KTO", d.kto, kto, kind != "dpo" and (kind == "kto" or o.w_kto > 0))) if used]
-    for term, file, rows in sides:
-        if not (rows if rows is not None else load_rows(data_dir / file, d.train_split)):
+    # each file the recipe reads, once: every row's fields checked before any model loads, then its train split
+    train = {name: [r for r in load_rows(data_dir / file, None, name) if r.get("split") == d.train_split]
+             for name, file, used in (("pairs", d.pairs, kind != "kto"), ("kto", d.kto, kind != "dpo")) if used}
+    kto = train.get("kto")
+    for term, file, rows, on in (("DPO", d.pairs, train.get("pairs"), kind != "kto" and (kind == "dpo" or o.w_dpo > 0)),
+                                 ("KTO", d.kto, kto, kind != "dpo" and (kind == "kto" or o.w_kto > 0))):
+        if on and not rows:
             raise DpoclinError(f"{data_dir / file}: no {'pairs' if term == 'DPO' else 'KTO examples'} with split '{d.train_split}': "
                                f"the {kind} objective has nothing to train its {term} term on ({fix}, or check data.train_split)")
     if not kto:
