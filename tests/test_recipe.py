@@ -290,3 +290,53 @@ def test_overrides_suggested_in_a_recipes_comments_validate(name):
 def test_the_zero3_header_suggests_a_batch_kto_dpo_accepts():
     overrides = suggested_overrides("llama3-8b-full-zero3")
     assert "model.max_length=512" in overrides and not any(o.startswith("training.per_device_batch_size=1") for o in overrides)
+
+
+# --- header arithmetic matches the sample data ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_counts(tmp_path_factory):
+    """Train-split counts of the shipped sample export, as `dpoclin train` computes them (run._split)."""
+    from dpoclin.build import BuildOptions, build_pairs
+    from dpoclin.data import link_kto, load_rows
+
+    out = tmp_path_factory.mktemp("sample") / "data"
+    build_pairs(BuildOptions(inputs=[REPO / "data_samples" / "clinical_export.jsonl"], out=out, workers=1))
+    pairs, kto = load_rows(out / "pairs.jsonl", "train"), load_rows(out / "kto.jsonl", "train")
+    linked, standalone = link_kto(pairs, kto)
+    desirable = sum(bool(r["label"]) for r in kto)
+    return {"pairs": len(pairs), "kto": len(kto), "on_pairs": len(kto) - len(standalone), "standalone": len(standalone),
+            "desirable": desirable, "undesirable": len(kto) - desirable}
+
+
+def _header(name: str) -> str:
+    return (PACKAGED / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def _steps_line(text: str, what: str) -> tuple[int, int, int]:
+    m = re.search(rf"gives (\d+) {what} -> ceil\((\d+) / (\d+)\) = (\d+) steps per epoch", text)
+    assert m, f"no '{what} -> ceil(N / B) = S steps per epoch' line"
+    n, n_again, batch, steps = map(int, m.groups())
+    assert n == n_again and steps == -(-n // batch)
+    return n, batch, steps
+
+
+def test_cpu_recipe_headers_state_the_sample_datas_counts(sample_counts):
+    """The batch arithmetic in each CPU recipe's header is the shipped sample's, and max_steps matches it."""
+    n, batch, steps = _steps_line(_header("dpo"), "train pairs")
+    assert n == sample_counts["pairs"] and batch == load_recipe("dpo").training.per_device_batch_size
+    assert load_recipe("dpo").training.max_steps == steps
+    n, batch, _ = _steps_line(_header("kto"), "train examples")
+    assert n == sample_counts["kto"] and batch == load_recipe("kto").training.per_device_batch_size
+    text = _header("kto-dpo")
+    m = re.search(r"gives (\d+) train pairs carrying (\d+) of the (\d+) KTO labels, and (\d+) standalone KTO examples"
+                  r"\n#\s+-> (\d+) items -> ceil\((\d+) / (\d+)\) = (\d+) steps per epoch", text)
+    assert m, "kto-dpo header: no pairs/KTO/items line"
+    pairs, on_pairs, kto, standalone, items, items2, batch, steps = map(int, m.groups())
+    c = sample_counts
+    assert (pairs, on_pairs, kto, standalone) == (c["pairs"], c["on_pairs"], c["kto"], c["standalone"])
+    assert items == items2 == pairs + standalone and steps == -(-items // batch)
+    assert load_recipe("kto-dpo").training.max_steps == steps
+    for name in ("kto", "kto-dpo"):
+        m = re.search(r"the sample's (\d+) desirable / (\d+) undesirable", _header(name))
+        assert m and tuple(map(int, m.groups())) == (c["desirable"], c["undesirable"]), name
