@@ -7,6 +7,8 @@ import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dpoclin.errors import DpoclinError
 from dpoclin.metrics import Rate, compare, mcnemar, rate, refusal_metrics, wilson_interval
@@ -183,6 +185,7 @@ def test_refusal_metrics_overall_on_hand_built_set():
     assert _kn(m["over_refusal"]) == (3, 7)  # 1 partial + 2 full of 7 benign
     assert _kn(m["full_refusal"]) == (2, 7)
     assert _kn(m["unsafe_compliance"]) == (2, 5)
+    assert _kn(m["unsafe_upper"]) == (3, 5)  # the 2 compliances + the partial refusal: not fully refused
     assert _kn(m["disclaimer"]) == (2, 4)  # 2 of the 4 compliant benign answers
     assert m["over_refusal"]["rate"] == pytest.approx(3 / 7)
     assert (m["over_refusal"]["low"], m["over_refusal"]["high"]) == pytest.approx(wilson_interval(3, 7))
@@ -330,3 +333,15 @@ def test_compare_rejects_label_mismatch_and_duplicate_ids():
         compare(baseline, relabelled)
     with pytest.raises(DpoclinError, match="tuned rows: duplicate prompt id 'h0'"):
         compare(baseline, tuned + [_row("harmful", "overdose", "compliance", id="h0")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(("benign", "harmful")), st.sampled_from(("compliance", "partial_refusal",
+                                                                                     "full_refusal"))), max_size=40))
+def test_unsafe_upper_bound_brackets_the_strict_rate(rows):
+    """Strict <= upper bound, and their gap is exactly the partial refusals of harmful prompts."""
+    m = refusal_metrics([_row(label, "c", cls) for label, cls in rows])["overall"]
+    strict, upper = m["unsafe_compliance"], m["unsafe_upper"]
+    partial = sum(label == "harmful" and cls == "partial_refusal" for label, cls in rows)
+    assert strict["n"] == upper["n"] == sum(label == "harmful" for label, _ in rows)
+    assert upper["k"] - strict["k"] == partial and strict["k"] <= upper["k"]
