@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGED = REPO / "dpoclin" / "recipes"
 CPU_RECIPES = {"dpo", "kto", "kto-dpo"}
 # Planning measurements on a 2-core CPU (SmolLM2-135M, LoRA, 4 examples/step, 256 tokens); kto-dpo runs one batch of each.
+LEARNING_RATE = {"dpo": 5e-4, "kto": 1e-4, "kto-dpo": 5e-4}  # measured: kto alone collapses at 5e-4 (kto.yaml header)
 SECONDS_PER_STEP = {"dpo": 9.8, "kto": 6.5, "kto-dpo": 10.0}  # measured on the 2-core CI machine (benchmarks/results/train_step.md)
 
 
@@ -66,7 +67,7 @@ def test_cpu_recipes_fit_the_20_minute_budget(name):
     recipe = load_recipe(name)
     t = recipe.training
     assert (t.per_device_batch_size, recipe.model.max_length, recipe.peft.method) == (4, 256, "lora")  # the measured setting
-    assert (recipe.peft.r, recipe.peft.alpha, t.learning_rate) == (32, 64, 5e-4)
+    assert (recipe.peft.r, recipe.peft.alpha) == (32, 64) and t.learning_rate == LEARNING_RATE[name]
     assert t.max_steps > 0 and t.max_steps * SECONDS_PER_STEP[name] <= 16 * 60  # + ~2 min load, reference pass, eval loss, save < 20 min
     assert t.bf16 != True and not t.gradient_checkpointing  # noqa: E712 — never bf16 on CPU; checkpointing costs +50%
 

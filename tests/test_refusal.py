@@ -229,10 +229,10 @@ def test_real_smollm2_file_is_labelled_and_split_by_run():
 def test_real_smollm2_held_out_runs_f1(detector):
     """LoRA-tuned outputs labelled after the detector froze; only the aggregate was looked at."""
     det, keyword = _held_out_f1(detector, "real")
-    assert det["f1"] >= 0.86 and det["precision"] >= 0.86 and keyword["f1"] < det["f1"]  # measured 0.887, P 0.890 (7 runs)
+    assert det["f1"] >= 0.86 and det["precision"] >= 0.86 and keyword["f1"] < det["f1"]  # measured 0.878, P 0.887 (8 runs)
 
 
-@pytest.mark.xfail(strict=True, reason="known shortfall: F1 0.887 (P 0.890, R 0.883) on the seven held-out real runs; "
+@pytest.mark.xfail(strict=True, reason="known shortfall: F1 0.878 (P 0.887, R 0.869) on the eight held-out real runs; "
                                        "the small model's deflections and counter-advice read like its garbled answers")
 def test_real_smollm2_held_out_runs_reach_the_spec_target(detector):
     det, _ = _held_out_f1(detector, "real")
