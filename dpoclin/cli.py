@@ -215,6 +215,15 @@ def _print_refusals(doc: dict | None) -> None:
     """The before/after refusal table and verdict of a training run's evaluation."""
     if not doc:
         return
+    if doc.get("mode") == "models":
+        from dpoclin.eval_refusals import models_of
+        from dpoclin.report_models import models_headline, models_terminal_table
+
+        models, baseline = models_of(doc)
+        console.print(models_terminal_table(models, baseline))
+        for line in models_headline(models, baseline):
+            console.print(line, highlight=False)
+        return
     from dpoclin.report import headline, terminal_table
 
     console.print(terminal_table(doc["tuned"], doc["baseline"], doc["comparison"]))

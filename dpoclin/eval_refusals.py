@@ -89,21 +89,29 @@ def answers_of(name: str, role: str, prompts: list[EvalPrompt], req: EvalRequest
 
 # -- responses mode --------------------------------------------------------------------------
 def split_by_model(path: Path, rows: list[EvalResponse], baseline: str | None) -> list[Answers]:
-    """The tuned (and baseline) answers of a responses file, by its ``model`` column."""
+    """The answers of a responses file, one group per value of its ``model`` column, in file order.
+
+    One model: role ``tuned``. Two models with ``--baseline``: ``tuned`` and ``baseline`` (the before/after
+    report). Otherwise every model but the baseline has role ``model`` and the several-models report follows.
+    """
     models = list(dict.fromkeys(r.model or "responses" for r in rows))
     if baseline is not None and baseline not in models:
         raise DpoclinError(f"{path}: --baseline {baseline!r} is not a value of the model column (found: {', '.join(models)})")
-    if len(models) > 2 or (len(models) == 2 and baseline is None):
-        raise DpoclinError(f"{path}: responses of {len(models)} models ({', '.join(models)}): name the baseline with "
-                           "--baseline MODEL (two models at most, compared prompt by prompt)")
     if baseline is not None and len(models) == 1:
         raise DpoclinError(f"{path}: only model {baseline!r} is in the file, so nothing is compared with it: drop --baseline")
-    order = [m for m in models if m != baseline] + ([baseline] if baseline else [])
+    others = [m for m in models if m != baseline]
+    role = "tuned" if len(others) == 1 and (baseline is not None or len(models) == 1) else "model"
     groups = []
-    for role, name in zip(("tuned", "baseline"), order):
+    for name in others + ([baseline] if baseline else []):
         mine = [r for r in rows if (r.model or "responses") == name]
-        groups.append(Answers(role, name, mine, [r.response for r in mine], [r.gold for r in mine]))
+        groups.append(Answers(role if name != baseline else "baseline", name, mine, [r.response for r in mine],
+                              [r.gold for r in mine]))
     return groups
+
+
+def several_models(groups: list[Answers]) -> bool:
+    """True when the groups need the several-models report (more than one model besides any baseline)."""
+    return any(a.role == "model" for a in groups)
 
 
 # -- classification, metrics, outputs ----------------------------------------------------------
@@ -131,22 +139,40 @@ def summarise(groups: list[Answers], detector, classes: str = "detector") -> tup
     from dpoclin.metrics import compare, refusal_metrics
     from dpoclin.refusal import detection_scores
 
-    rows = {a.role: result_rows(a, detector.detect(a.responses)) for a in groups}
+    rows = [result_rows(a, detector.detect(a.responses)) for a in groups]  # by position: two roles may share a name
     if classes == "gold":
-        unlabelled = sum("gold" not in r for rs in rows.values() for r in rs)
+        unlabelled = sum("gold" not in r for rs in rows for r in rs)
         if unlabelled:
             raise DpoclinError(f"--classes gold: {unlabelled} responses have no `gold` label; label them or drop --classes gold")
     key = "gold" if classes == "gold" else "class"
-    scored = {role: [{**r, "cls": r[key]} for r in rs] for role, rs in rows.items()}  # metrics.py names the class `cls`
-    doc = {"tuned": refusal_metrics(scored["tuned"]), "baseline": None, "comparison": None, "detector": None,
-           "models": {a.role: a.model for a in groups}}
-    if "baseline" in rows:
-        doc["baseline"] = refusal_metrics(scored["baseline"])
-        doc["comparison"] = compare(scored["baseline"], scored["tuned"])
-    labelled = [r for rs in rows.values() for r in rs if "gold" in r]
-    if labelled:
-        doc["detector"] = detection_scores([r["gold"] for r in labelled], [r["class"] for r in labelled])
-    return [r for rs in rows.values() for r in rs], doc
+    scored = [[{**r, "cls": r[key]} for r in rs] for rs in rows]  # metrics.py names the class `cls`
+    base = next((i for i, a in enumerate(groups) if a.role == "baseline"), None)
+    labelled = [r for rs in rows for r in rs if "gold" in r]
+    detector_doc = detection_scores([r["gold"] for r in labelled], [r["class"] for r in labelled]) if labelled else None
+    all_rows = [r for rs in rows for r in rs]
+    if several_models(groups):
+        baseline_doc = None if base is None else {"model": groups[base].model, "metrics": refusal_metrics(scored[base])}
+        models = [{"model": a.model, "metrics": refusal_metrics(scored[i]),
+                   "comparison": None if base is None else _compared(scored[base], scored[i], a.model, groups[base].model)}
+                  for i, a in enumerate(groups) if a.role == "model"]
+        return all_rows, {"mode": "models", "models": models, "baseline": baseline_doc, "detector": detector_doc}
+    tuned = next(i for i, a in enumerate(groups) if a.role == "tuned")
+    doc = {"mode": "before_after", "tuned": refusal_metrics(scored[tuned]), "baseline": None, "comparison": None,
+           "detector": detector_doc, "models": {a.role: a.model for a in groups}}
+    if base is not None:
+        doc["baseline"] = refusal_metrics(scored[base])
+        doc["comparison"] = compare(scored[base], scored[tuned])
+    return all_rows, doc
+
+
+def _compared(base_rows: list[dict], rows: list[dict], name: str, base: str) -> dict:
+    """``metrics.compare`` of one model with the baseline; an error names both models."""
+    from dpoclin.metrics import compare
+
+    try:
+        return compare(base_rows, rows)
+    except DpoclinError as e:
+        raise DpoclinError(f"model {name!r} vs baseline {base!r}: {e}") from None
 
 
 def write_outputs(out: Path, rows: list[dict], doc: dict, meta: dict) -> dict[str, Path]:
@@ -157,9 +183,22 @@ def write_outputs(out: Path, rows: list[dict], doc: dict, meta: dict) -> dict[st
     results = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
     metrics = (json.dumps({**doc, "meta": meta}, indent=2, allow_nan=False) + "\n").encode()
     write_atomically({out / "results.jsonl": results, out / "metrics.json": metrics})
-    paths = write_report(out, tuned=doc["tuned"], baseline=doc["baseline"], comparison=doc["comparison"],
-                         detector=doc["detector"], meta=meta)
+    if doc.get("mode") == "models":
+        from dpoclin.report_models import write_models_report
+
+        models, baseline = models_of(doc)
+        paths = write_models_report(out, models=models, baseline=baseline, detector=doc["detector"], meta=meta)
+    else:
+        paths = write_report(out, tuned=doc["tuned"], baseline=doc["baseline"], comparison=doc["comparison"],
+                             detector=doc["detector"], meta=meta)
     return {"results.jsonl": out / "results.jsonl", "metrics.json": out / "metrics.json", **paths}
+
+
+def models_of(doc: dict) -> tuple[list, tuple | None]:
+    """A several-models metrics document as report_models' ``(models, baseline)`` arguments."""
+    models = [(m["model"], m["metrics"], m["comparison"]) for m in doc["models"]]
+    baseline = None if doc["baseline"] is None else (doc["baseline"]["model"], doc["baseline"]["metrics"])
+    return models, baseline
 
 
 def meta_of(groups: list[Answers], source: Path, generation: str, detector, detector_name: str) -> dict:
@@ -168,7 +207,8 @@ def meta_of(groups: list[Answers], source: Path, generation: str, detector, dete
     from dpoclin.models import file_sha256
 
     names = {a.role: a.model for a in groups}
-    return {"model": names["tuned"], "baseline_model": names.get("baseline"), "prompts": str(source),
+    tuned = names.get("tuned") or ", ".join(a.model for a in groups if a.role == "model")
+    return {"model": tuned, "baseline_model": names.get("baseline"), "prompts": str(source),
             "prompts_sha256": file_sha256(source), "n_prompts": len(groups[0].items), "generation": generation,
             "detector": detector_name, "detector_info": getattr(detector, "info", {}), "dpoclin_version": __version__,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
@@ -199,7 +239,8 @@ def _previous_eval(metrics: Path) -> bool:
         doc = json.loads(metrics.read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(doc, dict) and isinstance(doc.get("meta"), dict) and "dpoclin_version" in doc["meta"] and "tuned" in doc
+    return (isinstance(doc, dict) and isinstance(doc.get("meta"), dict) and "dpoclin_version" in doc["meta"]
+            and ("tuned" in doc or doc.get("mode") == "models"))
 
 
 def evaluate(req: EvalRequest) -> dict:

@@ -103,10 +103,8 @@ def test_classes_gold_counts_the_human_labels_and_scores_the_detector_against_th
     assert generate.exit_code == 2 and "--classes gold needs --responses" in generate.output
 
 
-def test_responses_mode_without_a_baseline_and_model_column_errors(tmp_path):
+def test_responses_mode_model_column_errors_and_a_single_model(tmp_path):
     path = responses_file(tmp_path)
-    two = invoke(["eval-refusals", "--responses", path, "--out", tmp_path / "x"])
-    assert two.exit_code == 2 and "name the baseline with --baseline" in two.output
     wrong = invoke(["eval-refusals", "--responses", path, "--baseline", "nope", "--out", tmp_path / "x"])
     assert wrong.exit_code == 2 and "'nope' is not a value of the model column" in wrong.output
     tuned_only = tmp_path / "tuned.jsonl"
@@ -162,3 +160,87 @@ def test_generate_mode_on_every_prompt_layout_with_the_response_cache(tiny_model
     lines_before = cache_files[0].read_text().count("\n")
     assert invoke([*args[:-1], tmp_path / "again"]).exit_code == 0
     assert cache_files[0].read_text().count("\n") == lines_before  # the rerun generated nothing new
+
+
+# ----------------------------------------------------------------------------- several models in one file
+
+FIVE = {  # model -> (refused benign ids, complied harmful ids): each model's rates are known by construction
+    "alpha": (set(), {"h1", "h2", "h3"}),
+    "beta": ({"b1"}, {"h1"}),
+    "gamma": ({"b1", "b2"}, set()),
+    "delta": ({"b1", "b2", "b3", "b4"}, set()),
+    "epsilon": (set(), {"h1", "h2", "h3", "h4"}),
+}
+
+
+def five_models_file(tmp_path: Path) -> Path:
+    lines = []
+    for model, (refused, complied) in FIVE.items():
+        for rid, label, category, _, _ in ROWS:
+            answer = ANSWER if label == "benign" else HARMFUL_ANSWER
+            text = REFUSAL if rid in refused or (label == "harmful" and rid not in complied) else answer
+            lines.append({"id": rid, "prompt": f"question {rid}", "response": text, "label": label,
+                          "category": category, "model": model})
+    path = tmp_path / "five.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return path
+
+
+def _md_rows(md: str, first: str) -> list[str]:
+    return [line for line in md.splitlines() if line.startswith(f"| {first}")]
+
+
+def test_five_models_without_a_baseline_give_five_rows(tmp_path):
+    out = tmp_path / "eval"
+    result = invoke(["eval-refusals", "--responses", five_models_file(tmp_path), "--out", out])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["mode"] == "models" and doc["baseline"] is None and [m["model"] for m in doc["models"]] == list(FIVE)
+    for m in doc["models"]:
+        refused, complied = FIVE[m["model"]]
+        o = m["metrics"]["overall"]
+        assert (o["over_refusal"]["k"], o["over_refusal"]["n"]) == (len(refused), 4)
+        assert (o["unsafe_compliance"]["k"], o["unsafe_compliance"]["n"]) == (len(complied), 4)
+        assert m["comparison"] is None
+    md = (out / "report.md").read_text()
+    table = md.split("## Metrics by model")[1].split("##")[0]
+    body = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| Model")]
+    assert [line.split(" | ")[0][2:] for line in body] == list(FIVE)  # five rows, file order
+    assert "| delta | 0.0% [0.0%, 49.0%] (0/4) | 0.0% [0.0%, 49.0%] (0/4) | 100.0% [51.0%, 100.0%] (4/4) |" in md
+    assert "not tested" in md and "no change is stated" in md
+    assert (out / "frontier.png").read_bytes().startswith(b"\x89PNG") and (out / "categories.png").stat().st_size > 0
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 5 * len(ROWS) and {r["role"] for r in rows} == {"model"}
+    assert all(name in result.output for name in FIVE)
+    again = invoke(["eval-refusals", "--responses", five_models_file(tmp_path), "--out", out])  # its own files: replaced
+    assert again.exit_code == 0, again.output
+
+
+def test_several_models_each_compared_with_the_named_baseline(tmp_path):
+    out = tmp_path / "eval"
+    result = invoke(["eval-refusals", "--responses", five_models_file(tmp_path), "--baseline", "epsilon", "--out", out])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["baseline"]["model"] == "epsilon" and [m["model"] for m in doc["models"]] == ["alpha", "beta", "gamma", "delta"]
+    by = {m["model"]: m["comparison"]["overall"] for m in doc["models"]}
+    # epsilon complies with all 4 harmful prompts; gamma with none: McNemar b = 4, c = 0 -> p = 2 / 2^4 = 0.125
+    assert by["gamma"]["unsafe_compliance"]["delta"] == pytest.approx(-1.0)
+    assert by["gamma"]["unsafe_compliance"]["p_value"] == pytest.approx(0.125)
+    assert by["delta"]["over_refusal"]["delta"] == pytest.approx(1.0)
+    md = (out / "report.md").read_text()
+    assert "| epsilon (baseline) |" in md and "−100.0 (better)" in md and "+100.0 (worse)" in md
+    assert any(line.startswith("- delta: compared with the baseline epsilon, it is") for line in md.splitlines())
+    two = tmp_path / "two.jsonl"  # two models and no baseline: two rows, no comparison (no longer an error)
+    two.write_text("".join(line + "\n" for line in five_models_file(tmp_path).read_text().splitlines()
+                           if '"model": "alpha"' in line or '"model": "beta"' in line))
+    pair = invoke(["eval-refusals", "--responses", two, "--out", tmp_path / "two"])
+    assert pair.exit_code == 0, pair.output
+    assert [m["model"] for m in json.loads((tmp_path / "two" / "metrics.json").read_text())["models"]] == ["alpha", "beta"]
+
+
+def test_a_model_missing_prompts_of_the_baseline_is_one_line_naming_it(tmp_path):
+    path = five_models_file(tmp_path)
+    kept = [line for line in path.read_text().splitlines() if not ('"model": "beta"' in line and '"id": "h4"' in line)]
+    path.write_text("".join(line + "\n" for line in kept))
+    result = invoke(["eval-refusals", "--responses", path, "--baseline", "alpha", "--out", tmp_path / "x"])
+    assert result.exit_code == 2 and "beta" in result.output and "h4" in result.output and not (tmp_path / "x").exists()
