@@ -38,6 +38,7 @@ CATEGORIES_WIDTH = 9.0  # inches: panels stacked, so each has the full width for
 BAR_ROW_INCHES = 0.45  # per category: room for a baseline and a tuned bar plus the label
 MAX_FIGURE_INCHES = 60.0  # caps the height (6000 px at DPI) whatever the number of categories
 MAX_LABEL_CHARS = 40  # longer model/category names are shortened on plots (the tables keep them whole)
+CATEGORY_P_HEADER = "p (McNemar, Holm-adjusted)"
 FILES = ("report.md", "report.html", "frontier.png", "categories.png")
 
 # Display order: safety first, then helpfulness, then its symptoms.
@@ -98,6 +99,10 @@ GLOSSARY = (
                          "prompt by prompt, using only the prompts whose outcome changed. A small p (below 0.05) "
                          "means the change is unlikely to be chance; a large p means the data cannot tell, not "
                          "that there is no change."),
+    ("Holm-adjusted p", "per category, the p-values of McNemar's test for one metric are adjusted together (Holm's step-down "
+                        "method) so that, across all categories, the chance of calling any chance change "
+                        "significant stays at 5%. Per-category counts are small: 'too few prompts to call it' "
+                        "means even a change on every prompt of the category could not reach p < 0.05."),
     ("Δ (points)", "tuned rate minus baseline rate, in percentage points. Every metric here is lower-is-better, "
                    "so a positive Δ is a regression."),
 )
@@ -159,10 +164,11 @@ def fmt_p(p: float | None) -> str:
     return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
-def _p_phrase(p: float | None) -> str:
-    """``'McNemar p < 0.001'`` / ``'McNemar p = 0.12'`` for prose."""
+def _p_phrase(p: float | None, adjusted: bool = False) -> str:
+    """``'McNemar p < 0.001'`` / ``'McNemar p = 0.12'`` (``'Holm-adjusted McNemar p = 1.00'``) for prose."""
     text = fmt_p(p)
-    return f"McNemar p {text}" if text.startswith("<") else f"McNemar p = {text}"
+    name = "Holm-adjusted McNemar p" if adjusted else "McNemar p"
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
 
 
 def ci_level(metrics: Mapping[str, Any]) -> str:
@@ -184,6 +190,15 @@ class MetricView:
     delta: float | None
     p: float | None
     tested: bool  # True when p comes from a paired McNemar test (a comparison was given)
+    adjusted: bool = False  # True when p is Holm-adjusted over the categories (category scope)
+    n_pairs: int | None = None  # prompts in the test (None: no test)
+
+    @property
+    def too_few(self) -> bool:
+        """True when even a change on every paired prompt could not reach the test level (exact McNemar)."""
+        from dpoclin.metrics import min_exact_p
+
+        return self.tested and self.n_pairs is not None and min_exact_p(self.n_pairs) >= ALPHA
 
     @property
     def direction(self) -> str | None:
@@ -217,7 +232,7 @@ def _scope(metrics: Mapping[str, Any] | None, category: str | None) -> Mapping[s
 
 
 def metric_view(metric: str, tuned: Mapping, baseline: Mapping | None, comparison: Mapping | None,
-          category: str | None = None) -> MetricView:
+                category: str | None = None) -> MetricView:
     """Assemble :class:`MetricView`; rates come from the run dicts, delta and p from the comparison."""
     t_s, b_s, c_s = _scope(tuned, category), _scope(baseline, category), _scope(comparison, category)
     c_m = c_s.get(metric) if c_s else None
@@ -225,13 +240,15 @@ def metric_view(metric: str, tuned: Mapping, baseline: Mapping | None, compariso
     b_rate: Mapping[str, Any] | None = None
     if _has_baseline(baseline, comparison):
         b_rate = (b_s or {}).get(metric) or (c_m or {}).get("baseline") or EMPTY_RATE
+    adjusted = category is not None and "p_holm" in (c_m or {})
     if comparison is not None:
-        delta, p = (c_m or {}).get("delta"), (c_m or {}).get("p_value")
+        delta, p = (c_m or {}).get("delta"), (c_m or {}).get("p_holm" if adjusted else "p_value")
     elif b_rate is not None and defined(b_rate.get("rate")) and defined(t_rate.get("rate")):
         delta, p = t_rate["rate"] - b_rate["rate"], None
     else:
         delta, p = None, None
-    return MetricView(metric, t_rate, b_rate, delta, p, tested=comparison is not None)
+    n_pairs = (c_m or {}).get("n_pairs") if comparison is not None else None
+    return MetricView(metric, t_rate, b_rate, delta, p, tested=comparison is not None, adjusted=adjusted, n_pairs=n_pairs)
 
 
 def _categories(*metrics: Mapping | None) -> list[str]:
@@ -268,8 +285,12 @@ def _judgement(v: MetricView) -> str:
     if not defined(v.p):
         return f"{word} (no paired test possible)"
     level = f"{100 * ALPHA:.0f}%"
-    return f"{word}, statistically significant" if v.p < ALPHA else \
-        f"{word}, not statistically significant at the {level} level"
+    if v.p < ALPHA:
+        return f"{word}, statistically significant"
+    if v.too_few:
+        return (f"{word}, but too few prompts to call it: with {v.n_pairs} paired, no change could reach the "
+                f"{level} level")
+    return f"{word}, not statistically significant at the {level} level"
 
 
 def _change_line(v: MetricView, where: str = "") -> str:
@@ -281,7 +302,7 @@ def _change_line(v: MetricView, where: str = "") -> str:
         missing = "either run" if not defined(v.tuned.get("rate")) and not defined(v.baseline.get("rate")) \
             else "the tuned run" if not defined(v.tuned.get("rate")) else "the baseline run"
         return f"{phrase}: n/a (no {DENOMINATORS[v.metric]} in {missing}; {n})."
-    test = _p_phrase(v.p) if v.tested else "no paired test"
+    test = _p_phrase(v.p, v.adjusted) if v.tested else "no paired test"
     b, t = fmt_pct(v.baseline["rate"]), fmt_pct(v.tuned["rate"])
     if v.direction == "unchanged":
         return f"{phrase} was unchanged at {t} ({test}; {n})."
@@ -408,7 +429,8 @@ def category_table(tuned: Mapping, baseline: Mapping | None = None,
             if not (v.tuned.get("n") or (v.baseline or {}).get("n")):
                 continue
             rows.append([category, TABLE_NAMES[metric], *_metric_cells(v, comparative)])
-    return _headers(["Category", "Metric"], comparative, ci_level(tuned)), rows
+    headers = _headers(["Category", "Metric"], comparative, ci_level(tuned))
+    return [CATEGORY_P_HEADER if h == "p (McNemar)" and comparison is not None else h for h in headers], rows
 
 
 def terminal_table(tuned: Mapping[str, Any], baseline: Mapping[str, Any] | None = None,
