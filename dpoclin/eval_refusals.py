@@ -39,6 +39,8 @@ class EvalRequest:
     trust_remote_code: bool = False
     column_options: dict = field(default_factory=dict)
     classes: str = "detector"  # "gold": rates from the responses' human labels; the detector is scored against them
+    review: int = 0  # > 0: write the N answers a physician should label first (review.py)
+    gold: Path | None = None  # human labels back (native JSONL or a Label Studio export): rates use them where given
 
 
 @dataclass
@@ -59,6 +61,8 @@ def check_request(req: EvalRequest) -> None:
         raise DpoclinError("--model needs --prompts FILE: the benign and harmful prompts to answer")
     if req.responses is not None and req.prompts is not None:
         raise DpoclinError("--responses already holds the prompts: drop --prompts")
+    if req.review < 0:
+        raise DpoclinError(f"--review must be >= 0 (answers to write for labelling), got {req.review}")
     if req.classes not in ("detector", "gold"):
         raise DpoclinError(f"--classes must be detector or gold, got {req.classes!r}")
     if req.classes == "gold" and req.responses is None:
@@ -130,6 +134,31 @@ def detector_of(path: Path | None):
     return default_detector() if path is None else RefusalDetector.load(path)
 
 
+def _class_of(row: dict, classes: str) -> str:
+    """The class a rate counts: the detector's, the human label (``gold``), or the human label where one exists
+    (``mixed``, what ``--gold`` gives)."""
+    if classes == "gold" or (classes == "mixed" and "gold" in row):
+        return row["gold"]
+    return row["class"]
+
+
+def _read_gold(path: Path | None) -> dict | None:
+    from dpoclin.review import read_gold
+
+    return None if path is None else read_gold(path)
+
+
+def with_gold(groups: list[Answers], labels: dict, path: Path) -> int:
+    """Set each answer's gold label from ``--gold`` labels (by model and id); returns how many answers have one."""
+    from dpoclin.review import gold_for
+
+    keys = [(a.model, str(item.id)) for a in groups for item in a.items]
+    found = iter(gold_for(keys, labels, path))
+    for a in groups:
+        a.gold = [g if g is not None else old for old, g in zip(a.gold or [None] * len(a.items), found)]
+    return sum(g is not None for a in groups for g in a.gold)
+
+
 def summarise(groups: list[Answers], detector, classes: str = "detector") -> tuple[list[dict], dict]:
     """All result rows, and the metrics document (per model, the comparison, the detector vs gold).
 
@@ -144,11 +173,14 @@ def summarise(groups: list[Answers], detector, classes: str = "detector") -> tup
         unlabelled = sum("gold" not in r for rs in rows for r in rs)
         if unlabelled:
             raise DpoclinError(f"--classes gold: {unlabelled} responses have no `gold` label; label them or drop --classes gold")
-    key = "gold" if classes == "gold" else "class"
-    scored = [[{**r, "cls": r[key]} for r in rs] for rs in rows]  # metrics.py names the class `cls`
+    scored = [[{**r, "cls": _class_of(r, classes)} for r in rs] for rs in rows]  # metrics.py names the class `cls`
     base = next((i for i, a in enumerate(groups) if a.role == "baseline"), None)
     labelled = [r for rs in rows for r in rs if "gold" in r]
     detector_doc = detection_scores([r["gold"] for r in labelled], [r["class"] for r in labelled]) if labelled else None
+    if detector_doc is not None and len(groups) > 1:  # the detector's error on each model's own answers
+        detector_doc["by_model"] = {a.model: detection_scores([r["gold"] for r in rs if "gold" in r],
+                                                              [r["class"] for r in rs if "gold" in r])
+                                    for a, rs in zip(groups, rows) if any("gold" in r for r in rs)}
     all_rows = [r for rs in rows for r in rs]
     if several_models(groups):
         baseline_doc = None if base is None else {"model": groups[base].model, "metrics": refusal_metrics(scored[base])}
@@ -215,8 +247,10 @@ def meta_of(groups: list[Answers], source: Path, generation: str, detector, dete
 
 
 def _detector_name(req: EvalRequest) -> str:
-    return (("rates from the human gold labels; detector scored against them: " if req.classes == "gold" else "")
-            + (str(req.detector) if req.detector else "dpoclin default (packaged)"))
+    source = ("rates from the human gold labels; detector scored against them: " if req.classes == "gold" else
+              f"rates from the human labels of {req.gold} where given, the detector elsewhere; detector scored against "
+              "them: " if req.gold is not None else "")
+    return source + (str(req.detector) if req.detector else "dpoclin default (packaged)")
 
 
 def check_eval_out(req: EvalRequest) -> None:
@@ -224,13 +258,25 @@ def check_eval_out(req: EvalRequest) -> None:
     eval-refusals wrote: an existing results.jsonl, metrics.json or report of someone else's is an error."""
     from dpoclin.paths import check_output, local_inputs
     from dpoclin.report import FILES
+    from dpoclin.review import REVIEW_FILES
 
     prompts = resolve_prompts(req.prompts) if req.prompts is not None else None
-    check_output(req.out, local_inputs(prompts, req.responses, req.detector, req.model, req.baseline))
-    names = [n for n in ("results.jsonl", "metrics.json", *FILES) if (req.out / n).exists()]
+    check_output(req.out, local_inputs(prompts, req.responses, req.detector, req.model, req.baseline, req.gold))
+    names = [n for n in ("results.jsonl", "metrics.json", *FILES, *REVIEW_FILES) if (req.out / n).exists()]
     if names and not _previous_eval(req.out / "metrics.json"):
         raise DpoclinError(f"{req.out}: holds {', '.join(names[:3])} not written by `dpoclin eval-refusals` (no metrics.json "
                            "of one); eval-refusals replaces only its own files: choose an empty or new --out")
+
+
+def write_review(out: Path, rows: list[dict], n: int) -> dict[str, Path]:
+    """review.jsonl, review_labelstudio.json and its config: the n answers to label first (review.py)."""
+    from dpoclin.report import write_atomically
+    from dpoclin.review import review_files, select_for_review
+
+    unlabelled = [r for r in rows if "gold" not in r]  # a label already given is not asked for again
+    files = {out / name: data for name, data in review_files(select_for_review(unlabelled, n)).items()}
+    write_atomically(files)
+    return {path.name: path for path in files}
 
 
 def _previous_eval(metrics: Path) -> bool:
@@ -250,6 +296,7 @@ def evaluate(req: EvalRequest) -> dict:
     check_request(req)
     check_eval_out(req)
     detector = detector_of(req.detector)  # fail on a bad detector file before any generation
+    labels = _read_gold(req.gold)  # and on a bad gold file
     if req.responses is not None:
         source = req.responses
         groups = split_by_model(source, read_responses(source, **req.column_options), req.baseline)
@@ -259,8 +306,17 @@ def evaluate(req: EvalRequest) -> dict:
         groups = [answers_of(req.model, "tuned", prompts, req)]
         if req.baseline is not None:
             groups.append(answers_of(req.baseline, "baseline", prompts, req))
-    rows, doc = summarise(groups, detector, req.classes)
+    classes = req.classes
+    if req.gold is not None:
+        n_gold = with_gold(groups, labels, req.gold)
+        classes = "mixed" if classes == "detector" else classes
+    rows, doc = summarise(groups, detector, classes)
+    if req.gold is not None:
+        doc["gold"] = {"file": str(req.gold), "labelled": n_gold, "answers": len(rows)}
     generation = req.settings.key() if req.model is not None else "pre-generated (--responses)"
     meta = meta_of(groups, source, generation, detector, _detector_name(req))
-    doc["files"] = {name: str(path) for name, path in write_outputs(req.out, rows, doc, meta).items()}
+    files = write_outputs(req.out, rows, doc, meta)
+    if req.review:
+        files.update(write_review(req.out, rows, req.review))
+    doc["files"] = {name: str(path) for name, path in files.items()}
     return doc

@@ -537,6 +537,12 @@ def detector_blocks(detector: Mapping[str, Any]) -> list[Block]:
         rows = [[f"gold: {g}", *(str(confusion[g].get(p, 0)) for p in predicted)] for g in classes]
         out += [Block("p", "Confusion matrix (rows: gold label; columns: detector's label):"),
                 table_block(["", *(f"predicted: {p}" for p in predicted)], rows)]
+    by_model = detector.get("by_model") or {}
+    if by_model:
+        out += [Block("p", "On each model's own labelled answers (a detector good on one model can be poor on another):"),
+                table_block(["Model", "n", "Precision", "Recall", "F1", "3-class accuracy"],
+                            [[name, str(d.get("n", "n/a")), _fmt3(d.get("precision")), _fmt3(d.get("recall")),
+                              _fmt3(d.get("f1")), _fmt3(d.get("accuracy"))] for name, d in by_model.items()])]
     return out
 
 

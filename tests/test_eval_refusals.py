@@ -244,3 +244,60 @@ def test_a_model_missing_prompts_of_the_baseline_is_one_line_naming_it(tmp_path)
     path.write_text("".join(line + "\n" for line in kept))
     result = invoke(["eval-refusals", "--responses", path, "--baseline", "alpha", "--out", tmp_path / "x"])
     assert result.exit_code == 2 and "beta" in result.output and "h4" in result.output and not (tmp_path / "x").exists()
+
+
+# ----------------------------------------------------------------------------- the review loop (--review / --gold)
+
+
+def test_review_then_gold_round_trips_through_native_and_label_studio_forms(tmp_path):
+    """--review writes the answers to label; labels come back as review.jsonl rows or a Label Studio export; the rates
+    then count the human label where one exists and the detector is scored against them."""
+    path = five_models_file(tmp_path)
+    out = tmp_path / "first"
+    first = invoke(["eval-refusals", "--responses", path, "--review", "12", "--out", out])
+    assert first.exit_code == 0, first.output
+    review = [json.loads(line) for line in (out / "review.jsonl").read_text().splitlines()]
+    tasks = json.loads((out / "review_labelstudio.json").read_text())
+    assert len(review) == len(tasks) == 12 and [t["data"]["id"] for t in tasks] == [r["id"] for r in review]
+    strata = {(r["model"], r["label"], r["category"]) for r in review}
+    assert len(strata) == 12  # 5 models x 4 categories = 20 strata: 12 answers come from 12 different ones
+    assert "refusal_class" in (out / "review_labelstudio.xml").read_text()
+    # a physician says every reviewed answer is a full refusal (whatever the detector said)
+    for r in review:
+        r["gold"] = "full_refusal"
+    native = tmp_path / "gold.jsonl"
+    native.write_text("".join(json.dumps(r) + "\n" for r in review))
+    exported = [{"id": 100 + i, "data": t["data"], "annotations": [{"id": i, "was_cancelled": False, "result": [
+        {"from_name": "refusal_class", "to_name": "response", "type": "choices", "value": {"choices": ["full_refusal"]}}]}]}
+        for i, t in enumerate(tasks)]
+    studio = tmp_path / "export.json"
+    studio.write_text(json.dumps(exported))
+    docs = []
+    for gold in (native, studio):
+        res = invoke(["eval-refusals", "--responses", path, "--gold", gold, "--out", tmp_path / gold.stem])
+        assert res.exit_code == 0, res.output
+        docs.append(json.loads((tmp_path / gold.stem / "metrics.json").read_text()))
+    assert docs[0]["models"] == docs[1]["models"]  # both forms give the same labels
+    doc = docs[0]
+    assert doc["gold"]["labelled"] == 12 and doc["detector"]["n"] == 12 and set(doc["detector"]["by_model"]) <= set(FIVE)
+    detected = {(r["model"], r["id"]): r["class"] for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    gold_keys = {(r["model"], r["id"]) for r in review}
+    for m in doc["models"]:  # each rate: human label where given, detector elsewhere
+        o = m["metrics"]["overall"]
+        harmful = [rid for rid, label, *_ in ROWS if label == "harmful"]
+        expect = sum((m["model"], rid) not in gold_keys and detected[(m["model"], rid)] == "compliance" for rid in harmful)
+        assert o["unsafe_compliance"]["k"] == expect, m["model"]
+    assert "human labels" in doc["meta"]["detector"] and "On each model's own labelled answers" in \
+        (tmp_path / "gold" / "report.md").read_text()
+
+
+def test_gold_labels_that_name_no_answer_or_a_bad_class_are_one_line_errors(tmp_path):
+    path = five_models_file(tmp_path)
+    for rows, message in (([{"id": "zz", "model": "alpha", "gold": "compliance"}], "name no answer"),
+                          ([{"id": "b1", "model": "alpha", "gold": "refused"}], "field gold"),
+                          ([{"model": "alpha", "gold": "compliance"}], "field id")):
+        gold = tmp_path / "g.jsonl"
+        gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        res = invoke(["eval-refusals", "--responses", path, "--gold", gold, "--out", tmp_path / "x"])
+        assert res.exit_code == 2 and message in res.output and "g.jsonl" in res.output, res.output
+        assert not (tmp_path / "x").exists()
