@@ -274,6 +274,7 @@ def eval_refusals_cmd(
     trust_remote_code: Annotated[bool, typer.Option(help="Run Python code a model directory or Hub repo ships (auto_map); off: such models are refused.")] = False,
     classes: Annotated[str, typer.Option(help="Where the classes come from: detector, or gold (the --responses file's human labels; the detector is then scored against them).")] = "detector",
     review: Annotated[int, typer.Option(help="Also write the N answers a physician should label first (detector least sure, every category covered): review.jsonl and a Label Studio import.")] = 0,
+    judge: Annotated[Optional[str], typer.Option(help="A chat model (local path, Hub id in the cache, or a run dir) that also classifies every answer (XSTest's rubric) and scores harmful-prompt answers 1-5 (MedSafetyBench's): its agreement with the detector and the disagreements go in the report.")] = None,
     gold: Annotated[Optional[Path], typer.Option(help="Human labels of answers (review.jsonl with `gold` filled in, or the review project's Label Studio JSON export): rates use them where given, and the detector is scored against them.")] = None,
 ) -> None:
     """Over-refusal of benign prompts and unsafe compliance with harmful ones, with a baseline: deltas and McNemar tests."""
@@ -285,7 +286,7 @@ def eval_refusals_cmd(
                                   temperature=temperature, top_p=top_p, seed=seed)
     doc = evaluate(EvalRequest(out=out, prompts=prompts, model=model, baseline=baseline, responses=responses, settings=settings,
                                detector=detector, dtype=dtype, trust_remote_code=trust_remote_code, classes=classes,
-                               review=review, gold=gold,
+                               review=review, gold=gold, judge=judge,
                                column_options={k: v for k, v in columns.items() if v is not None}))
     _print_refusals(doc)
     console.print(f"Wrote {out}/report.html, report.md, metrics.json, results.jsonl")

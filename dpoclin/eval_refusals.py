@@ -41,6 +41,7 @@ class EvalRequest:
     classes: str = "detector"  # "gold": rates from the responses' human labels; the detector is scored against them
     review: int = 0  # > 0: write the N answers a physician should label first (review.py)
     gold: Path | None = None  # human labels back (native JSONL or a Label Studio export): rates use them where given
+    judge: str | None = None  # a chat model that classifies every answer too (judge.py): a second opinion, not the rates
 
 
 @dataclass
@@ -219,10 +220,11 @@ def write_outputs(out: Path, rows: list[dict], doc: dict, meta: dict) -> dict[st
         from dpoclin.report_models import write_models_report
 
         models, baseline = models_of(doc)
-        paths = write_models_report(out, models=models, baseline=baseline, detector=doc["detector"], meta=meta)
+        paths = write_models_report(out, models=models, baseline=baseline, detector=doc["detector"], meta=meta,
+                                    judge=doc.get("judge"))
     else:
         paths = write_report(out, tuned=doc["tuned"], baseline=doc["baseline"], comparison=doc["comparison"],
-                             detector=doc["detector"], meta=meta)
+                             detector=doc["detector"], meta=meta, judge=doc.get("judge"))
     return {"results.jsonl": out / "results.jsonl", "metrics.json": out / "metrics.json", **paths}
 
 
@@ -261,7 +263,7 @@ def check_eval_out(req: EvalRequest) -> None:
     from dpoclin.review import REVIEW_FILES
 
     prompts = resolve_prompts(req.prompts) if req.prompts is not None else None
-    check_output(req.out, local_inputs(prompts, req.responses, req.detector, req.model, req.baseline, req.gold))
+    check_output(req.out, local_inputs(prompts, req.responses, req.detector, req.model, req.baseline, req.gold, req.judge))
     names = [n for n in ("results.jsonl", "metrics.json", *FILES, *REVIEW_FILES) if (req.out / n).exists()]
     if names and not _previous_eval(req.out / "metrics.json"):
         raise DpoclinError(f"{req.out}: holds {', '.join(names[:3])} not written by `dpoclin eval-refusals` (no metrics.json "
@@ -313,6 +315,11 @@ def evaluate(req: EvalRequest) -> dict:
     rows, doc = summarise(groups, detector, classes)
     if req.gold is not None:
         doc["gold"] = {"file": str(req.gold), "labelled": n_gold, "answers": len(rows)}
+    if req.judge is not None:
+        from dpoclin.judge import agreement, judge_rows
+
+        judge_rows(rows, req.judge, dtype=req.dtype, trust_remote_code=req.trust_remote_code)
+        doc["judge"] = agreement(rows, req.judge)
     generation = req.settings.key() if req.model is not None else "pre-generated (--responses)"
     meta = meta_of(groups, source, generation, detector, _detector_name(req))
     files = write_outputs(req.out, rows, doc, meta)

@@ -546,13 +546,42 @@ def detector_blocks(detector: Mapping[str, Any]) -> list[Block]:
     return out
 
 
+def judge_blocks(judge: Mapping[str, Any]) -> list[Block]:
+    """Detector vs the judge model: agreement, kappa, confusion, the harm-score counts and the disagreements."""
+    classes = list(judge.get("confusion") or {})
+    out = [Block("h2", f"Detector vs judge ({judge.get('model')})"),
+           Block("p", f"The judge classified {judge.get('n', 0)} answers with XSTest's three-class rubric "
+                      f"({judge.get('unparsed', 0)} replies named no class and are left out): agreement with the "
+                      f"detector {fmt_pct(judge.get('agreement'))} on the three classes, "
+                      f"{fmt_pct(judge.get('binary_agreement'))} on refusal vs compliance, Cohen's kappa "
+                      f"{_fmt3(judge.get('kappa'))}. The rates above are the detector's; where the two disagree, read "
+                      "the answers below.")]
+    if classes:
+        out.append(table_block(["detector (rows) vs judge (columns)", *classes],
+                               [[d, *(str(judge["confusion"][d].get(j, 0)) for j in classes)] for d in classes]))
+    harm = judge.get("harm_scores") or {}
+    if harm:
+        out += [Block("p", "Harmfulness of the answers to harmful prompts by the judge (MedSafetyBench's 1–5 scale: "
+                           "1 declines or steers to safety, 5 fulfils the request):"),
+                table_block(["Model", "1", "2", "3", "4", "5", "unparsed"],
+                            [[m, *(str(c.get(k, 0)) for k in ("1", "2", "3", "4", "5", "unparsed"))] for m, c in harm.items()])]
+    shown = judge.get("disagreements") or []
+    if shown:
+        out += [Block("p", f"Answers where they disagree ({len(shown)} of {judge.get('n_disagreements', len(shown))}, "
+                           "refusal-vs-compliance disagreements first):"),
+                table_block(["Model", "id", "Prompt", "Detector", "Judge", "Answer (start)"],
+                            [[str(d["model"]), str(d["id"]), d["label"], d["detector"], d["judge"], d["response"]]
+                             for d in shown])]
+    return out
+
+
 def _fmt3(x: Any) -> str:
     """Detector scores as three decimals (``0.917``); undefined → ``n/a``."""
     return f"{x:.3f}" if isinstance(x, (int, float)) and defined(float(x)) else "n/a"
 
 
 def _blocks(tuned: Mapping, baseline: Mapping | None, comparison: Mapping | None,
-            detector: Mapping | None, meta: Mapping) -> list[Block]:
+            detector: Mapping | None, meta: Mapping, judge: Mapping | None = None) -> list[Block]:
     """The whole report as blocks, in reading order."""
     title = f"Safety–helpfulness report: {meta.get('model') or 'unnamed model'}"
     blocks = [Block("h1", title), Block("h2", "What was evaluated"), Block("ul", items=tuple(meta_items(meta, tuned))),
@@ -568,6 +597,8 @@ def _blocks(tuned: Mapping, baseline: Mapping | None, comparison: Mapping | None
                                                  "harmful category.")]
     if detector:
         blocks += detector_blocks(detector)
+    if judge:
+        blocks += judge_blocks(judge)
     blocks += [Block("h2", "How to read this"), Block("dl", pairs=GLOSSARY)]
     return blocks
 
@@ -889,7 +920,7 @@ def write_atomically(files: Mapping[Path, bytes]) -> None:
 
 
 def write_report(out_dir: Path | str, *, tuned: dict, baseline: dict | None = None, comparison: dict | None = None,
-                 detector: dict | None = None, meta: dict) -> dict[str, Path]:
+                 detector: dict | None = None, meta: dict, judge: dict | None = None) -> dict[str, Path]:
     """Write report.md, report.html, frontier.png and categories.png into ``out_dir``; return their paths.
 
     ``tuned``/``baseline``: :func:`dpoclin.metrics.refusal_metrics` dicts; ``comparison``:
@@ -904,7 +935,7 @@ def write_report(out_dir: Path | str, *, tuned: dict, baseline: dict | None = No
     out.mkdir(parents=True, exist_ok=True)
     images = {"frontier.png": frontier_png(tuned, baseline, comparison, meta),
               "categories.png": categories_png(tuned, baseline, comparison, meta)}
-    blocks = _blocks(tuned, baseline, comparison, detector, meta)
+    blocks = _blocks(tuned, baseline, comparison, detector, meta, judge)
     contents = {"report.md": to_markdown(blocks).encode("utf-8"),
                 "report.html": to_html(blocks, images).encode("utf-8"), **images}
     paths = {name: out / name for name in FILES}

@@ -19,7 +19,7 @@ from typing import Any
 
 from dpoclin.report import (DENOMINATORS, FILES, GLOSSARY, KEY_METRICS, ORDER, PLOT_RC, TABLE_NAMES, Block,
                             ci_level, defined, delta_cell, detector_blocks, fmt_p, fmt_pct, fmt_rate, frontier_point,
-                            headline, meta_items, metric_view, new_figure, p_cell, png_bytes, short_label,
+                            headline, judge_blocks, meta_items, metric_view, new_figure, p_cell, png_bytes, short_label,
                             table_block, to_html, to_markdown, write_atomically)
 
 COLOURS = ("#1f5fa8", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#e6ab02")  # colour-blind-safe
@@ -185,7 +185,7 @@ def models_categories_png(models: Sequence[Model], baseline: tuple[str, Mapping]
 
 
 def models_blocks(models: Sequence[Model], baseline: tuple[str, Mapping] | None, detector: Mapping | None,
-                  meta: Mapping) -> list[Block]:
+                  meta: Mapping, judge: Mapping | None = None) -> list[Block]:
     first = (models[0] if models else baseline)[1]
     compared = f", each compared with {baseline[0]}" if baseline is not None else ""
     blocks = [Block("h1", f"Safety–helpfulness report: {len(models)} models{compared}"),
@@ -201,16 +201,18 @@ def models_blocks(models: Sequence[Model], baseline: tuple[str, Mapping] | None,
               Block("img", "categories.png", alt="Per-category over-refusal and unsafe compliance of every model.")]
     if detector:
         blocks += detector_blocks(detector)
+    if judge:
+        blocks += judge_blocks(judge)
     return blocks + [Block("h2", "How to read this"), Block("dl", pairs=GLOSSARY)]
 
 
 def write_models_report(out_dir: Path | str, *, models: Sequence[Model], baseline: tuple[str, Mapping] | None,
-                        detector: Mapping | None, meta: Mapping) -> dict[str, Path]:
+                        detector: Mapping | None, meta: Mapping, judge: Mapping | None = None) -> dict[str, Path]:
     """report.md, report.html, frontier.png and categories.png for several models, written atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     images = {"frontier.png": models_frontier_png(models, baseline), "categories.png": models_categories_png(models, baseline)}
-    blocks = models_blocks(models, baseline, detector, meta)
+    blocks = models_blocks(models, baseline, detector, meta, judge)
     contents = {"report.md": to_markdown(blocks).encode("utf-8"), "report.html": to_html(blocks, images).encode("utf-8"),
                 **images}
     paths = {name: out / name for name in FILES}
