@@ -163,8 +163,15 @@ def _labelstudio_options(annotators, default_role, ls_map, prompt_key, response_
 
 @app.command("labelstudio-config")
 @guarded
-def labelstudio_config_cmd() -> None:
+def labelstudio_config_cmd(
+    review: Annotated[bool, typer.Option("--review", help="The config of an eval-refusals review project (one answer, three classes) instead.")] = False,
+) -> None:
     """Print dpoclin's Label Studio labeling config (paste it into your project's Labeling Interface)."""
+    if review:
+        from dpoclin.review import review_config
+
+        sys.stdout.write(review_config())
+        return
     from dpoclin.importers.labelstudio import labelstudio_config
 
     sys.stdout.write(labelstudio_config())
@@ -215,6 +222,15 @@ def _print_refusals(doc: dict | None) -> None:
     """The before/after refusal table and verdict of a training run's evaluation."""
     if not doc:
         return
+    if doc.get("mode") == "models":
+        from dpoclin.eval_refusals import models_of
+        from dpoclin.report_models import models_headline, models_terminal_table
+
+        models, baseline = models_of(doc)
+        console.print(models_terminal_table(models, baseline))
+        for line in models_headline(models, baseline):
+            console.print(line, highlight=False)
+        return
     from dpoclin.report import headline, terminal_table
 
     console.print(terminal_table(doc["tuned"], doc["baseline"], doc["comparison"]))
@@ -257,6 +273,9 @@ def eval_refusals_cmd(
     id_column: Annotated[Optional[str], typer.Option(help="Column holding the id, if not `id`.")] = None,
     trust_remote_code: Annotated[bool, typer.Option(help="Run Python code a model directory or Hub repo ships (auto_map); off: such models are refused.")] = False,
     classes: Annotated[str, typer.Option(help="Where the classes come from: detector, or gold (the --responses file's human labels; the detector is then scored against them).")] = "detector",
+    review: Annotated[int, typer.Option(help="Also write the N answers a physician should label first (detector least sure, every category covered): review.jsonl and a Label Studio import.")] = 0,
+    judge: Annotated[Optional[str], typer.Option(help="A chat model (local path, Hub id in the cache, or a run dir) that also classifies every answer (XSTest's rubric) and scores harmful-prompt answers 1-5 (MedSafetyBench's): its agreement with the detector and the disagreements go in the report.")] = None,
+    gold: Annotated[Optional[Path], typer.Option(help="Human labels of answers (review.jsonl with `gold` filled in, or the review project's Label Studio JSON export): rates use them where given, and the detector is scored against them.")] = None,
 ) -> None:
     """Over-refusal of benign prompts and unsafe compliance with harmful ones, with a baseline: deltas and McNemar tests."""
     from dpoclin.eval_refusals import EvalRequest, evaluate
@@ -267,9 +286,17 @@ def eval_refusals_cmd(
                                   temperature=temperature, top_p=top_p, seed=seed)
     doc = evaluate(EvalRequest(out=out, prompts=prompts, model=model, baseline=baseline, responses=responses, settings=settings,
                                detector=detector, dtype=dtype, trust_remote_code=trust_remote_code, classes=classes,
+                               review=review, gold=gold, judge=judge,
                                column_options={k: v for k, v in columns.items() if v is not None}))
     _print_refusals(doc)
     console.print(f"Wrote {out}/report.html, report.md, metrics.json, results.jsonl")
+    if doc.get("gold"):
+        g = doc["gold"]
+        console.print(f"Rates use the human labels of {g['labelled']} of {g['answers']} answers ({g['file']}), the "
+                      "detector's class elsewhere; the report scores the detector against them.", highlight=False)
+    if review:
+        console.print(f"Wrote {out}/review.jsonl and review_labelstudio.json (+ review_labelstudio.xml, its config): label "
+                      f"them, then rerun with --gold FILE", highlight=False)
 
 
 detector_app = typer.Typer(help="The refusal detector eval-refusals uses.", no_args_is_help=True)

@@ -48,7 +48,10 @@ MEDSAFETY_COLUMN = "harmful_medical_request"
 _INDEX = ""  # the name pandas leaves on its index column
 # Prompt sets shipped inside the package, named like the embedded model: `embedded:NAME` works wherever a prompts
 # path does, so a pip-installed dpoclin (no repo checkout, no data_samples/) still has the default evaluation.
-EMBEDDED_PROMPTS = {"eval-prompts": "eval_prompts.jsonl"}  # 110 synthetic held-out prompts (data_samples/README.md)
+EMBEDDED_PROMPTS = {
+    "eval-prompts": "eval_prompts.jsonl",  # 110 synthetic held-out prompts: the demo's quick set (data_samples/README.md)
+    "clinical-eval": "clinical_eval_prompts.jsonl",  # 440 synthetic prompts, 11 specialties x 20 benign, 11 harms x 20
+}
 
 
 def resolve_prompts(path: str | Path) -> Path:

@@ -272,6 +272,31 @@ def compare(baseline_rows: Iterable[Any], tuned_rows: Iterable[Any], *, z: float
     by_category: dict[str, list] = defaultdict(list)
     for pair in pairs:
         by_category[pair[0][1]].append(pair)
-    return {"overall": _paired(pairs, z, method),
-            "by_category": {c: _paired(by_category[c], z, method) for c in sorted(by_category)},
-            "z": z, "test": f"mcnemar_{method}"}
+    categories = {c: _paired(by_category[c], z, method) for c in sorted(by_category)}
+    for metric in METRICS:  # one family per metric: its tests over the categories
+        cells = [categories[c][metric] for c in categories]
+        for cell, adjusted in zip(cells, holm([cell["p_value"] for cell in cells])):
+            cell["p_holm"] = adjusted
+    return {"overall": _paired(pairs, z, method), "by_category": categories,
+            "z": z, "test": f"mcnemar_{method}", "category_correction": "holm"}
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment (family-wise error), in input order; ``None`` (no test) stays ``None``.
+
+    With the m defined p-values sorted ascending, p_(i) adjusted = max_{j <= i} min(1, (m - j + 1) p_(j))
+    (Holm 1979). Uniformly more powerful than Bonferroni and valid under any dependence between the tests.
+    """
+    defined = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    out: list[float | None] = [None] * len(p_values)
+    running, m = 0.0, len(defined)
+    for rank, (p, i) in enumerate(defined):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out
+
+
+def min_exact_p(n_pairs: int) -> float:
+    """The smallest two-sided exact McNemar p that ``n_pairs`` paired prompts can give (all of them discordant,
+    all one way): 2 * 0.5^n. Below the test level the prompts are too few to call any change significant."""
+    return min(1.0, 2.0 * 0.5 ** n_pairs) if n_pairs > 0 else 1.0

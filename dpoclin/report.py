@@ -38,6 +38,7 @@ CATEGORIES_WIDTH = 9.0  # inches: panels stacked, so each has the full width for
 BAR_ROW_INCHES = 0.45  # per category: room for a baseline and a tuned bar plus the label
 MAX_FIGURE_INCHES = 60.0  # caps the height (6000 px at DPI) whatever the number of categories
 MAX_LABEL_CHARS = 40  # longer model/category names are shortened on plots (the tables keep them whole)
+CATEGORY_P_HEADER = "p (McNemar, Holm-adjusted)"
 FILES = ("report.md", "report.html", "frontier.png", "categories.png")
 
 # Display order: safety first, then helpfulness, then its symptoms.
@@ -98,6 +99,10 @@ GLOSSARY = (
                          "prompt by prompt, using only the prompts whose outcome changed. A small p (below 0.05) "
                          "means the change is unlikely to be chance; a large p means the data cannot tell, not "
                          "that there is no change."),
+    ("Holm-adjusted p", "per category, the p-values of McNemar's test for one metric are adjusted together (Holm's step-down "
+                        "method) so that, across all categories, the chance of calling any chance change "
+                        "significant stays at 5%. Per-category counts are small: 'too few prompts to call it' "
+                        "means even a change on every prompt of the category could not reach p < 0.05."),
     ("Δ (points)", "tuned rate minus baseline rate, in percentage points. Every metric here is lower-is-better, "
                    "so a positive Δ is a regression."),
 )
@@ -117,19 +122,19 @@ code { background: #f4f4f4; padding: 0 0.2rem; }
 # ----------------------------------------------------------------------------- number formats
 
 
-def _defined(x: float | None) -> bool:
+def defined(x: float | None) -> bool:
     """A statistic is defined when it is a finite number (metrics dicts use None, callers may pass NaN)."""
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
 def fmt_pct(x: float | None) -> str:
     """A proportion as a percentage with one decimal: ``0.127 → '12.7%'``; undefined → ``'n/a'``."""
-    return f"{100 * x:.1f}%" if _defined(x) else "n/a"
+    return f"{100 * x:.1f}%" if defined(x) else "n/a"
 
 
 def fmt_rate(r: Mapping[str, Any] | None) -> str:
     """A rate dict as ``'12.7% [8.1%, 19.4%]'`` (estimate and Wilson interval); undefined → ``'n/a'``."""
-    if not r or not _defined(r.get("rate")):
+    if not r or not defined(r.get("rate")):
         return "n/a"
     return f"{fmt_pct(r['rate'])} [{fmt_pct(r.get('low'))}, {fmt_pct(r.get('high'))}]"
 
@@ -140,7 +145,7 @@ def fmt_delta(d: float | None) -> str:
     A non-zero change too small to show at one decimal is ``+<0.1`` / ``−<0.1`` rather than a
     misleading ``0.0``.
     """
-    if not _defined(d):
+    if not defined(d):
         return "n/a"
     points = 100 * d
     if points == 0:
@@ -152,20 +157,21 @@ def fmt_delta(d: float | None) -> str:
 
 def fmt_p(p: float | None) -> str:
     """A p-value: ``'< 0.001'``, three decimals below 0.01 (``'0.004'``), else two (``'0.12'``); None → ``'n/a'``."""
-    if not _defined(p):
+    if not defined(p):
         return "n/a"
     if p < 0.001:
         return "< 0.001"
     return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
-def _p_phrase(p: float | None) -> str:
-    """``'McNemar p < 0.001'`` / ``'McNemar p = 0.12'`` for prose."""
+def _p_phrase(p: float | None, adjusted: bool = False) -> str:
+    """``'McNemar p < 0.001'`` / ``'McNemar p = 0.12'`` (``'Holm-adjusted McNemar p = 1.00'``) for prose."""
     text = fmt_p(p)
-    return f"McNemar p {text}" if text.startswith("<") else f"McNemar p = {text}"
+    name = "Holm-adjusted McNemar p" if adjusted else "McNemar p"
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
 
 
-def _ci_level(metrics: Mapping[str, Any]) -> str:
+def ci_level(metrics: Mapping[str, Any]) -> str:
     """The interval's confidence level from the metrics' normal quantile z: ``'95%'`` for z = 1.96."""
     z = metrics.get("z") or 1.959964
     return f"{100 * math.erf(z / math.sqrt(2)):.0f}%"
@@ -184,11 +190,20 @@ class MetricView:
     delta: float | None
     p: float | None
     tested: bool  # True when p comes from a paired McNemar test (a comparison was given)
+    adjusted: bool = False  # True when p is Holm-adjusted over the categories (category scope)
+    n_pairs: int | None = None  # prompts in the test (None: no test)
+
+    @property
+    def too_few(self) -> bool:
+        """True when even a change on every paired prompt could not reach the test level (exact McNemar)."""
+        from dpoclin.metrics import min_exact_p
+
+        return self.tested and self.n_pairs is not None and min_exact_p(self.n_pairs) >= ALPHA
 
     @property
     def direction(self) -> str | None:
         """``'rose'``, ``'fell'``, ``'unchanged'``, or None when the change is undefined."""
-        if not _defined(self.delta):
+        if not defined(self.delta):
             return None
         return "rose" if self.delta > 0 else "fell" if self.delta < 0 else "unchanged"
 
@@ -216,8 +231,8 @@ def _scope(metrics: Mapping[str, Any] | None, category: str | None) -> Mapping[s
     return metrics["overall"] if category is None else metrics.get("by_category", {}).get(category)
 
 
-def _view(metric: str, tuned: Mapping, baseline: Mapping | None, comparison: Mapping | None,
-          category: str | None = None) -> MetricView:
+def metric_view(metric: str, tuned: Mapping, baseline: Mapping | None, comparison: Mapping | None,
+                category: str | None = None) -> MetricView:
     """Assemble :class:`MetricView`; rates come from the run dicts, delta and p from the comparison."""
     t_s, b_s, c_s = _scope(tuned, category), _scope(baseline, category), _scope(comparison, category)
     c_m = c_s.get(metric) if c_s else None
@@ -225,13 +240,15 @@ def _view(metric: str, tuned: Mapping, baseline: Mapping | None, comparison: Map
     b_rate: Mapping[str, Any] | None = None
     if _has_baseline(baseline, comparison):
         b_rate = (b_s or {}).get(metric) or (c_m or {}).get("baseline") or EMPTY_RATE
+    adjusted = category is not None and "p_holm" in (c_m or {})
     if comparison is not None:
-        delta, p = (c_m or {}).get("delta"), (c_m or {}).get("p_value")
-    elif b_rate is not None and _defined(b_rate.get("rate")) and _defined(t_rate.get("rate")):
+        delta, p = (c_m or {}).get("delta"), (c_m or {}).get("p_holm" if adjusted else "p_value")
+    elif b_rate is not None and defined(b_rate.get("rate")) and defined(t_rate.get("rate")):
         delta, p = t_rate["rate"] - b_rate["rate"], None
     else:
         delta, p = None, None
-    return MetricView(metric, t_rate, b_rate, delta, p, tested=comparison is not None)
+    n_pairs = (c_m or {}).get("n_pairs") if comparison is not None else None
+    return MetricView(metric, t_rate, b_rate, delta, p, tested=comparison is not None, adjusted=adjusted, n_pairs=n_pairs)
 
 
 def _categories(*metrics: Mapping | None) -> list[str]:
@@ -265,11 +282,15 @@ def _judgement(v: MetricView) -> str:
     word = "worse: a regression" if v.worse else "better"
     if not v.tested:
         return f"{word} (no paired test was run)"
-    if not _defined(v.p):
+    if not defined(v.p):
         return f"{word} (no paired test possible)"
     level = f"{100 * ALPHA:.0f}%"
-    return f"{word}, statistically significant" if v.p < ALPHA else \
-        f"{word}, not statistically significant at the {level} level"
+    if v.p < ALPHA:
+        return f"{word}, statistically significant"
+    if v.too_few:
+        return (f"{word}, but too few prompts to call it: with {v.n_pairs} paired, no change could reach the "
+                f"{level} level")
+    return f"{word}, not statistically significant at the {level} level"
 
 
 def _change_line(v: MetricView, where: str = "") -> str:
@@ -277,11 +298,11 @@ def _change_line(v: MetricView, where: str = "") -> str:
     phrase = PHRASES[v.metric] + where
     n = f"n = {v.n_text()} {DENOMINATORS[v.metric]}"
     assert v.baseline is not None
-    if not _defined(v.tuned.get("rate")) or not _defined(v.baseline.get("rate")):
-        missing = "either run" if not _defined(v.tuned.get("rate")) and not _defined(v.baseline.get("rate")) \
-            else "the tuned run" if not _defined(v.tuned.get("rate")) else "the baseline run"
+    if not defined(v.tuned.get("rate")) or not defined(v.baseline.get("rate")):
+        missing = "either run" if not defined(v.tuned.get("rate")) and not defined(v.baseline.get("rate")) \
+            else "the tuned run" if not defined(v.tuned.get("rate")) else "the baseline run"
         return f"{phrase}: n/a (no {DENOMINATORS[v.metric]} in {missing}; {n})."
-    test = _p_phrase(v.p) if v.tested else "no paired test"
+    test = _p_phrase(v.p, v.adjusted) if v.tested else "no paired test"
     b, t = fmt_pct(v.baseline["rate"]), fmt_pct(v.tuned["rate"])
     if v.direction == "unchanged":
         return f"{phrase} was unchanged at {t} ({test}; {n})."
@@ -290,7 +311,7 @@ def _change_line(v: MetricView, where: str = "") -> str:
 
 def _single_line(v: MetricView, level: str) -> str:
     """One sentence on a metric of the tuned model alone."""
-    if not _defined(v.tuned.get("rate")):
+    if not defined(v.tuned.get("rate")):
         return f"{PHRASES[v.metric]}: n/a (no {DENOMINATORS[v.metric]} were evaluated)."
     r = v.tuned
     return (f"{PHRASES[v.metric]}: {fmt_pct(r['rate'])} ({r['k']} of {r['n']} {DENOMINATORS[v.metric]}; "
@@ -324,7 +345,7 @@ def _category_regressions(tuned: Mapping, baseline: Mapping | None, comparison: 
     lines = []
     for category in _categories(tuned, baseline, comparison):
         for metric in KEY_METRICS:
-            v = _view(metric, tuned, baseline, comparison, category)
+            v = metric_view(metric, tuned, baseline, comparison, category)
             if v.worse:
                 lines.append(_change_line(v, where=f" in category \u201c{category}\u201d"))
     return lines
@@ -340,10 +361,10 @@ def headline(tuned: Mapping[str, Any], baseline: Mapping[str, Any] | None = None
     ``max_category_lines``: list at most that many category regressions, then say how many more.
     """
     _check_consistent(tuned, baseline, comparison)
-    unsafe, over, disclaimer, upper = (_view(m, tuned, baseline, comparison) for m in
+    unsafe, over, disclaimer, upper = (metric_view(m, tuned, baseline, comparison) for m in
                                        ("unsafe_compliance", "over_refusal", "disclaimer", "unsafe_upper"))
     if not _has_baseline(baseline, comparison):
-        level = _ci_level(tuned)
+        level = ci_level(tuned)
         return [_single_line(unsafe, level), _single_line(over, level), _single_line(upper, level),
                 "No baseline was evaluated, so no change can be stated."]
     by_category = _category_regressions(tuned, baseline, comparison)
@@ -360,7 +381,7 @@ def headline(tuned: Mapping[str, Any], baseline: Mapping[str, Any] | None = None
 # ----------------------------------------------------------------------------- tables (as plain cells)
 
 
-def _delta_cell(v: MetricView) -> str:
+def delta_cell(v: MetricView) -> str:
     """``'+5.5 (worse)'``, ``'−83.7 (better)'``, ``'0.0 (no change)'`` or ``'n/a'``."""
     if v.direction is None:
         return "n/a"
@@ -368,7 +389,7 @@ def _delta_cell(v: MetricView) -> str:
     return f"{fmt_delta(v.delta)} ({tag})"
 
 
-def _p_cell(v: MetricView) -> str:
+def p_cell(v: MetricView) -> str:
     return fmt_p(v.p) if v.tested else "not tested"
 
 
@@ -376,7 +397,7 @@ def _metric_cells(v: MetricView, comparative: bool) -> list[str]:
     """Rate/delta/p/n cells of one metric row."""
     if not comparative:
         return [fmt_rate(v.tuned), v.n_text()]
-    return [fmt_rate(v.baseline), fmt_rate(v.tuned), _delta_cell(v), _p_cell(v), v.n_text()]
+    return [fmt_rate(v.baseline), fmt_rate(v.tuned), delta_cell(v), p_cell(v), v.n_text()]
 
 
 def _headers(first: Sequence[str], comparative: bool, level: str) -> list[str]:
@@ -389,8 +410,8 @@ def metrics_table(tuned: Mapping, baseline: Mapping | None = None,
                   comparison: Mapping | None = None) -> tuple[list[str], list[list[str]]]:
     """The overall table as (headers, rows) of plain strings."""
     comparative = _has_baseline(baseline, comparison)
-    rows = [[TABLE_NAMES[m], *_metric_cells(_view(m, tuned, baseline, comparison), comparative)] for m in ORDER]
-    return _headers(["Metric"], comparative, _ci_level(tuned)), rows
+    rows = [[TABLE_NAMES[m], *_metric_cells(metric_view(m, tuned, baseline, comparison), comparative)] for m in ORDER]
+    return _headers(["Metric"], comparative, ci_level(tuned)), rows
 
 
 def category_table(tuned: Mapping, baseline: Mapping | None = None,
@@ -404,11 +425,12 @@ def category_table(tuned: Mapping, baseline: Mapping | None = None,
     rows = []
     for category in _categories(tuned, baseline, comparison):
         for metric in KEY_METRICS:
-            v = _view(metric, tuned, baseline, comparison, category)
+            v = metric_view(metric, tuned, baseline, comparison, category)
             if not (v.tuned.get("n") or (v.baseline or {}).get("n")):
                 continue
             rows.append([category, TABLE_NAMES[metric], *_metric_cells(v, comparative)])
-    return _headers(["Category", "Metric"], comparative, _ci_level(tuned)), rows
+    headers = _headers(["Category", "Metric"], comparative, ci_level(tuned))
+    return [CATEGORY_P_HEADER if h == "p (McNemar)" and comparison is not None else h for h in headers], rows
 
 
 def terminal_table(tuned: Mapping[str, Any], baseline: Mapping[str, Any] | None = None,
@@ -459,7 +481,7 @@ class Block:
     css: str = ""
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Block:
+def table_block(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Block:
     return Block("table", headers=tuple(headers), rows=tuple(tuple(r) for r in rows))
 
 
@@ -470,7 +492,7 @@ def _meta_value(value: Any) -> str:
     return str(value)
 
 
-def _meta_items(meta: Mapping[str, Any], tuned: Mapping[str, Any]) -> list[str]:
+def meta_items(meta: Mapping[str, Any], tuned: Mapping[str, Any]) -> list[str]:
     """What was evaluated: the known meta fields in a fixed order, prompt counts, then any extra fields."""
     meta = {"dpoclin_version": __version__, "date": "not recorded", **meta}  # date: the caller stamps it
     overall = tuned["overall"]
@@ -490,18 +512,18 @@ def _meta_items(meta: Mapping[str, Any], tuned: Mapping[str, Any]) -> list[str]:
 
 def _disclaimer_line(tuned: Mapping, baseline: Mapping | None, comparison: Mapping | None) -> str:
     """The disclaimer-rate sentence (an over-refusal symptom), with the change when a baseline exists."""
-    v = _view("disclaimer", tuned, baseline, comparison)
-    level = _ci_level(tuned)
+    v = metric_view("disclaimer", tuned, baseline, comparison)
+    level = ci_level(tuned)
     line = (f"Disclaimer rate: {fmt_rate(v.tuned)} ({level} CI) of the tuned model's compliant answers to benign "
             f"questions carried a disclaimer (n = {v.tuned.get('n', 0)}).")
     if v.baseline is not None:
         test = f", {_p_phrase(v.p)}" if v.tested else ", no paired test"
         line += (f" Baseline: {fmt_rate(v.baseline)} (n = {v.baseline.get('n', 0)}); change "
-                 f"{_delta_cell(v)}{test}.")
+                 f"{delta_cell(v)}{test}.")
     return line + " Excessive disclaimers are a symptom of over-refusal: the answer is given but buried in hedging."
 
 
-def _detector_blocks(detector: Mapping[str, Any]) -> list[Block]:
+def detector_blocks(detector: Mapping[str, Any]) -> list[Block]:
     """Precision/recall/F1 and the confusion matrix of the refusal detector on gold-labelled responses."""
     out = [Block("h2", "Refusal detector quality"),
            Block("p", f"On {detector.get('n', 'n/a')} responses with gold labels, refusal (partial or full) vs "
@@ -514,32 +536,69 @@ def _detector_blocks(detector: Mapping[str, Any]) -> list[Block]:
         predicted = list(dict.fromkeys(c for row in confusion.values() for c in row))
         rows = [[f"gold: {g}", *(str(confusion[g].get(p, 0)) for p in predicted)] for g in classes]
         out += [Block("p", "Confusion matrix (rows: gold label; columns: detector's label):"),
-                _table(["", *(f"predicted: {p}" for p in predicted)], rows)]
+                table_block(["", *(f"predicted: {p}" for p in predicted)], rows)]
+    by_model = detector.get("by_model") or {}
+    if by_model:
+        out += [Block("p", "On each model's own labelled answers (a detector good on one model can be poor on another):"),
+                table_block(["Model", "n", "Precision", "Recall", "F1", "3-class accuracy"],
+                            [[name, str(d.get("n", "n/a")), _fmt3(d.get("precision")), _fmt3(d.get("recall")),
+                              _fmt3(d.get("f1")), _fmt3(d.get("accuracy"))] for name, d in by_model.items()])]
+    return out
+
+
+def judge_blocks(judge: Mapping[str, Any]) -> list[Block]:
+    """Detector vs the judge model: agreement, kappa, confusion, the harm-score counts and the disagreements."""
+    classes = list(judge.get("confusion") or {})
+    out = [Block("h2", f"Detector vs judge ({judge.get('model')})"),
+           Block("p", f"The judge classified {judge.get('n', 0)} answers with XSTest's three-class rubric "
+                      f"({judge.get('unparsed', 0)} replies named no class and are left out): agreement with the "
+                      f"detector {fmt_pct(judge.get('agreement'))} on the three classes, "
+                      f"{fmt_pct(judge.get('binary_agreement'))} on refusal vs compliance, Cohen's kappa "
+                      f"{_fmt3(judge.get('kappa'))}. The rates above are the detector's; where the two disagree, read "
+                      "the answers below.")]
+    if classes:
+        out.append(table_block(["detector (rows) vs judge (columns)", *classes],
+                               [[d, *(str(judge["confusion"][d].get(j, 0)) for j in classes)] for d in classes]))
+    harm = judge.get("harm_scores") or {}
+    if harm:
+        out += [Block("p", "Harmfulness of the answers to harmful prompts by the judge (MedSafetyBench's 1–5 scale: "
+                           "1 declines or steers to safety, 5 fulfils the request):"),
+                table_block(["Model", "1", "2", "3", "4", "5", "unparsed"],
+                            [[m, *(str(c.get(k, 0)) for k in ("1", "2", "3", "4", "5", "unparsed"))] for m, c in harm.items()])]
+    shown = judge.get("disagreements") or []
+    if shown:
+        out += [Block("p", f"Answers where they disagree ({len(shown)} of {judge.get('n_disagreements', len(shown))}, "
+                           "refusal-vs-compliance disagreements first):"),
+                table_block(["Model", "id", "Prompt", "Detector", "Judge", "Answer (start)"],
+                            [[str(d["model"]), str(d["id"]), d["label"], d["detector"], d["judge"], d["response"]]
+                             for d in shown])]
     return out
 
 
 def _fmt3(x: Any) -> str:
     """Detector scores as three decimals (``0.917``); undefined → ``n/a``."""
-    return f"{x:.3f}" if isinstance(x, (int, float)) and _defined(float(x)) else "n/a"
+    return f"{x:.3f}" if isinstance(x, (int, float)) and defined(float(x)) else "n/a"
 
 
 def _blocks(tuned: Mapping, baseline: Mapping | None, comparison: Mapping | None,
-            detector: Mapping | None, meta: Mapping) -> list[Block]:
+            detector: Mapping | None, meta: Mapping, judge: Mapping | None = None) -> list[Block]:
     """The whole report as blocks, in reading order."""
     title = f"Safety–helpfulness report: {meta.get('model') or 'unnamed model'}"
-    blocks = [Block("h1", title), Block("h2", "What was evaluated"), Block("ul", items=tuple(_meta_items(meta, tuned))),
+    blocks = [Block("h1", title), Block("h2", "What was evaluated"), Block("ul", items=tuple(meta_items(meta, tuned))),
               Block("h2", "Headline"), Block("ul", items=tuple(headline(tuned, baseline, comparison)), css="headline"),
-              Block("h2", "Metrics"), _table(*metrics_table(tuned, baseline, comparison)),
+              Block("h2", "Metrics"), table_block(*metrics_table(tuned, baseline, comparison)),
               Block("p", _disclaimer_line(tuned, baseline, comparison)),
               Block("h2", "Safety–helpfulness frontier"),
               Block("img", "frontier.png", alt="Over-refusal (x) against unsafe compliance (y)"
                     + (", baseline to tuned" if _has_baseline(baseline, comparison) else ", tuned model")
                     + "; lower-left is better."),
-              Block("h2", "By category"), _table(*category_table(tuned, baseline, comparison)),
+              Block("h2", "By category"), table_block(*category_table(tuned, baseline, comparison)),
               Block("img", "categories.png", alt="Over-refusal per benign category and unsafe compliance per "
                                                  "harmful category.")]
     if detector:
-        blocks += _detector_blocks(detector)
+        blocks += detector_blocks(detector)
+    if judge:
+        blocks += judge_blocks(judge)
     blocks += [Block("h2", "How to read this"), Block("dl", pairs=GLOSSARY)]
     return blocks
 
@@ -652,7 +711,7 @@ def to_html(blocks: Sequence[Block], images: Mapping[str, bytes]) -> str:
 # ----------------------------------------------------------------------------- figures
 
 
-_RC = {
+PLOT_RC = {
     "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs (incl. − and →) on every machine
     "font.size": 10,  # legible at DPI on screen
     "text.parse_math": False,  # model and category names are user data: a '$' must not start mathtext
@@ -661,12 +720,12 @@ _RC = {
 }
 
 
-def _short(text: str) -> str:
+def short_label(text: str) -> str:
     """A plot label no longer than MAX_LABEL_CHARS."""
     return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
 
 
-def _new_figure(size: tuple[float, float], layout: str | None = None):
+def new_figure(size: tuple[float, float], layout: str | None = None):
     """A figure on the Agg canvas, outside pyplot: no global backend switch, nothing left to close."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -676,7 +735,7 @@ def _new_figure(size: tuple[float, float], layout: str | None = None):
     return fig
 
 
-def _png_bytes(fig) -> bytes:
+def png_bytes(fig) -> bytes:
     """Render to PNG with no timestamp/version metadata, so identical inputs give identical bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -684,9 +743,9 @@ def _png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
-def _point(over: Mapping, unsafe: Mapping) -> tuple[float, float, list, list] | None:
+def frontier_point(over: Mapping, unsafe: Mapping) -> tuple[float, float, list, list] | None:
     """(x, y, xerr, yerr) in percent for a run, or None when either rate is undefined."""
-    if not (_defined(over.get("rate")) and _defined(unsafe.get("rate"))):
+    if not (defined(over.get("rate")) and defined(unsafe.get("rate"))):
         return None
     x, y = 100 * over["rate"], 100 * unsafe["rate"]
     return x, y, [[x - 100 * over["low"]], [100 * over["high"] - x]], [[y - 100 * unsafe["low"]], [100 * unsafe["high"] - y]]
@@ -702,18 +761,18 @@ def frontier_png(tuned: Mapping, baseline: Mapping | None = None, comparison: Ma
     import matplotlib
 
     meta = meta or {}
-    over, unsafe = _view("over_refusal", tuned, baseline, comparison), _view("unsafe_compliance", tuned, baseline, comparison)
-    level = _ci_level(tuned)
-    runs = [("baseline", _short(str(meta.get("baseline_model") or "baseline")), over.baseline, unsafe.baseline, "#7f7f7f"),
-            ("tuned", _short(str(meta.get("model") or "tuned")), over.tuned, unsafe.tuned, "#1f5fa8")]
-    with matplotlib.rc_context(_RC):
-        fig = _new_figure(FRONTIER_SIZE)
+    over, unsafe = metric_view("over_refusal", tuned, baseline, comparison), metric_view("unsafe_compliance", tuned, baseline, comparison)
+    level = ci_level(tuned)
+    runs = [("baseline", short_label(str(meta.get("baseline_model") or "baseline")), over.baseline, unsafe.baseline, "#7f7f7f"),
+            ("tuned", short_label(str(meta.get("model") or "tuned")), over.tuned, unsafe.tuned, "#1f5fa8")]
+    with matplotlib.rc_context(PLOT_RC):
+        fig = new_figure(FRONTIER_SIZE)
         ax = fig.add_subplot()
         placed, missing = {}, []
         for which, label, o, u, colour in runs:
             if o is None:
                 continue  # no baseline at all
-            pt = _point(o, u)
+            pt = frontier_point(o, u)
             if pt is None:
                 missing.append(label)
                 continue
@@ -742,7 +801,7 @@ def frontier_png(tuned: Mapping, baseline: Mapping | None = None, comparison: Ma
         if placed:
             ax.legend(loc="upper right", fontsize=9, frameon=False)
         fig.tight_layout()
-        return _png_bytes(fig)
+        return png_bytes(fig)
 
 
 def _bar_panel(ax, views: Sequence[tuple[str, MetricView]], title: str, empty: str, names: tuple[str, str]) -> None:
@@ -763,7 +822,7 @@ def _bar_panel(ax, views: Sequence[tuple[str, MetricView]], title: str, empty: s
         for i, (_, v) in enumerate(views):
             r = getattr(v, which)
             y = i + offset
-            if not _defined(r.get("rate")):
+            if not defined(r.get("rate")):
                 ax.text(1, y, "n/a", va="center", fontsize=8, color="#555555")
                 continue
             x = 100 * r["rate"]
@@ -771,7 +830,7 @@ def _bar_panel(ax, views: Sequence[tuple[str, MetricView]], title: str, empty: s
                     xerr=[[x - 100 * r["low"]], [100 * r["high"] - x]], error_kw={"elinewidth": 1, "capsize": 2})
             ax.text(100 * r["high"] + 1, y, f"{x:.1f}%", va="center", fontsize=8)
     ax.set_yticks(range(len(views)))
-    ax.set_yticklabels([f"{_short(c)} (n={v.n_text()})" for c, v in views], fontsize=9)
+    ax.set_yticklabels([f"{short_label(c)} (n={v.n_text()})" for c, v in views], fontsize=9)
     ax.invert_yaxis()
     ax.grid(True, axis="x", color="#e5e5e5")
     ax.set_axisbelow(True)
@@ -790,7 +849,7 @@ def _panel_views(metric: str, tuned: Mapping, baseline: Mapping | None, comparis
     """(category, view) for categories that have prompts in this metric's denominator in some run."""
     out = []
     for category in _categories(tuned, baseline, comparison):
-        v = _view(metric, tuned, baseline, comparison, category)
+        v = metric_view(metric, tuned, baseline, comparison, category)
         if v.tuned.get("n", 0) or (v.baseline or {}).get("n", 0):
             out.append((category, v))
     return out
@@ -802,16 +861,16 @@ def categories_png(tuned: Mapping, baseline: Mapping | None = None, comparison: 
     import matplotlib
 
     meta = meta or {}
-    names = (f"baseline: {_short(str(meta.get('baseline_model') or 'baseline'))}",
-             f"tuned: {_short(str(meta.get('model') or 'tuned'))}")
+    names = (f"baseline: {short_label(str(meta.get('baseline_model') or 'baseline'))}",
+             f"tuned: {short_label(str(meta.get('model') or 'tuned'))}")
     over = _panel_views("over_refusal", tuned, baseline, comparison)
     unsafe = _panel_views("unsafe_compliance", tuned, baseline, comparison)
     per_row = BAR_ROW_INCHES * (1.6 if _has_baseline(baseline, comparison) else 1.0)  # two bars need more room
     rows = (max(len(over), 1), max(len(unsafe), 1))
     height = min(MAX_FIGURE_INCHES, 3.2 + per_row * sum(rows))  # 3.2 in: titles, axes labels, legend
-    level = _ci_level(tuned)
-    with matplotlib.rc_context(_RC):
-        fig = _new_figure((CATEGORIES_WIDTH, height), layout="constrained")  # room for the outside legend
+    level = ci_level(tuned)
+    with matplotlib.rc_context(PLOT_RC):
+        fig = new_figure((CATEGORIES_WIDTH, height), layout="constrained")  # room for the outside legend
         top, bottom = fig.subplots(2, 1, height_ratios=rows)
         _bar_panel(top, over, "Over-refusal of benign questions", "no benign prompts", names)
         _bar_panel(bottom, unsafe, "Unsafe compliance with harmful requests", "no harmful prompts", names)
@@ -820,7 +879,7 @@ def categories_png(tuned: Mapping, baseline: Mapping | None = None, comparison: 
         if handles:
             fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=2, fontsize=9,
                        frameon=False)
-        return _png_bytes(fig)
+        return png_bytes(fig)
 
 
 # ----------------------------------------------------------------------------- atomic writes
@@ -861,7 +920,7 @@ def write_atomically(files: Mapping[Path, bytes]) -> None:
 
 
 def write_report(out_dir: Path | str, *, tuned: dict, baseline: dict | None = None, comparison: dict | None = None,
-                 detector: dict | None = None, meta: dict) -> dict[str, Path]:
+                 detector: dict | None = None, meta: dict, judge: dict | None = None) -> dict[str, Path]:
     """Write report.md, report.html, frontier.png and categories.png into ``out_dir``; return their paths.
 
     ``tuned``/``baseline``: :func:`dpoclin.metrics.refusal_metrics` dicts; ``comparison``:
@@ -876,7 +935,7 @@ def write_report(out_dir: Path | str, *, tuned: dict, baseline: dict | None = No
     out.mkdir(parents=True, exist_ok=True)
     images = {"frontier.png": frontier_png(tuned, baseline, comparison, meta),
               "categories.png": categories_png(tuned, baseline, comparison, meta)}
-    blocks = _blocks(tuned, baseline, comparison, detector, meta)
+    blocks = _blocks(tuned, baseline, comparison, detector, meta, judge)
     contents = {"report.md": to_markdown(blocks).encode("utf-8"),
                 "report.html": to_html(blocks, images).encode("utf-8"), **images}
     paths = {name: out / name for name in FILES}

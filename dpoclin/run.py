@@ -358,6 +358,7 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
 
     from dpoclin.data import Collator
     from dpoclin.progress import TrainProgress
+    from dpoclin.train_health import CollapseWatch
     from dpoclin.trainer import PreferenceTrainer
 
     set_seed(recipe.training.seed)
@@ -370,7 +371,7 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     trainer = PreferenceTrainer(
         model=model, args=training_arguments(recipe, out, device), train_dataset=data.train, data_collator=collator,
         processing_class=tokenizer, loss_weights=weights, ref_model=ref,
-        callbacks=[MetricsLog(out / "metrics.jsonl"), TrainProgress()], group_by_length=recipe.training.group_by_length,
+        callbacks=[MetricsLog(out / "metrics.jsonl"), TrainProgress(), CollapseWatch()], group_by_length=recipe.training.group_by_length,
         dropout_off=recipe.training.disable_dropout,
     )
     for default in (ProgressCallback, PrinterCallback):  # TrainProgress replaces tqdm and the raw dict printer

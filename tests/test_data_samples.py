@@ -44,3 +44,25 @@ def test_labelstudio_sample_carries_the_native_judgments():
         candidates = native[item.data["task_id"]]
         assert any(c.get("preference") == item.data.get("preference") and (c.get("ratings") or {}) == (item.data.get("ratings") or {})
                    for c in candidates), item.source
+
+
+def test_clinical_eval_set_is_large_balanced_and_held_out():
+    """The larger evaluation set (issue 10): >= 400 prompts, >= 20 per category, none a near-duplicate of a prompt in
+    the sample export or the demo's quick set, and the packaged copy is the committed file."""
+    from dpoclin.eval_inputs import read_prompts, resolve_prompts
+    from dpoclin.near_duplicates import DEFAULT_THRESHOLD, PromptIndex
+
+    prompts = read_jsonl(SAMPLES / "clinical_eval_prompts.jsonl")
+    assert len(prompts) >= 400 and len({p["id"] for p in prompts}) == len(prompts)
+    by = Counter((p["label"], p["category"]) for p in prompts)
+    assert {label for label, _ in by} == {"benign", "harmful"} and min(by.values()) >= 20
+    assert sum(p["label"] == "benign" for p in prompts) == sum(p["label"] == "harmful" for p in prompts)
+    assert {p["style"] for p in prompts} == {"plain", "sensitive", "direct", "disguised"}
+    older = [p["prompt"] for p in read_jsonl(SAMPLES / "eval_prompts.jsonl")]
+    for rec in read_jsonl(SAMPLES / "clinical_export.jsonl"):
+        older.append(str(rec.get("prompt") or (rec.get("messages") or [{}])[-1].get("content")))
+    index = PromptIndex(older, DEFAULT_THRESHOLD)
+    assert [p["id"] for p in prompts if index.match(p["prompt"]) is not None] == []
+    packaged = resolve_prompts("embedded:clinical-eval")
+    assert packaged.read_bytes() == (SAMPLES / "clinical_eval_prompts.jsonl").read_bytes()
+    assert len(read_prompts(packaged)) == len(prompts)

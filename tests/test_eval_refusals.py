@@ -103,10 +103,8 @@ def test_classes_gold_counts_the_human_labels_and_scores_the_detector_against_th
     assert generate.exit_code == 2 and "--classes gold needs --responses" in generate.output
 
 
-def test_responses_mode_without_a_baseline_and_model_column_errors(tmp_path):
+def test_responses_mode_model_column_errors_and_a_single_model(tmp_path):
     path = responses_file(tmp_path)
-    two = invoke(["eval-refusals", "--responses", path, "--out", tmp_path / "x"])
-    assert two.exit_code == 2 and "name the baseline with --baseline" in two.output
     wrong = invoke(["eval-refusals", "--responses", path, "--baseline", "nope", "--out", tmp_path / "x"])
     assert wrong.exit_code == 2 and "'nope' is not a value of the model column" in wrong.output
     tuned_only = tmp_path / "tuned.jsonl"
@@ -162,3 +160,144 @@ def test_generate_mode_on_every_prompt_layout_with_the_response_cache(tiny_model
     lines_before = cache_files[0].read_text().count("\n")
     assert invoke([*args[:-1], tmp_path / "again"]).exit_code == 0
     assert cache_files[0].read_text().count("\n") == lines_before  # the rerun generated nothing new
+
+
+# ----------------------------------------------------------------------------- several models in one file
+
+FIVE = {  # model -> (refused benign ids, complied harmful ids): each model's rates are known by construction
+    "alpha": (set(), {"h1", "h2", "h3"}),
+    "beta": ({"b1"}, {"h1"}),
+    "gamma": ({"b1", "b2"}, set()),
+    "delta": ({"b1", "b2", "b3", "b4"}, set()),
+    "epsilon": (set(), {"h1", "h2", "h3", "h4"}),
+}
+
+
+def five_models_file(tmp_path: Path) -> Path:
+    lines = []
+    for model, (refused, complied) in FIVE.items():
+        for rid, label, category, _, _ in ROWS:
+            answer = ANSWER if label == "benign" else HARMFUL_ANSWER
+            text = REFUSAL if rid in refused or (label == "harmful" and rid not in complied) else answer
+            lines.append({"id": rid, "prompt": f"question {rid}", "response": text, "label": label,
+                          "category": category, "model": model})
+    path = tmp_path / "five.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return path
+
+
+def _md_rows(md: str, first: str) -> list[str]:
+    return [line for line in md.splitlines() if line.startswith(f"| {first}")]
+
+
+def test_five_models_without_a_baseline_give_five_rows(tmp_path):
+    out = tmp_path / "eval"
+    result = invoke(["eval-refusals", "--responses", five_models_file(tmp_path), "--out", out])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["mode"] == "models" and doc["baseline"] is None and [m["model"] for m in doc["models"]] == list(FIVE)
+    for m in doc["models"]:
+        refused, complied = FIVE[m["model"]]
+        o = m["metrics"]["overall"]
+        assert (o["over_refusal"]["k"], o["over_refusal"]["n"]) == (len(refused), 4)
+        assert (o["unsafe_compliance"]["k"], o["unsafe_compliance"]["n"]) == (len(complied), 4)
+        assert m["comparison"] is None
+    md = (out / "report.md").read_text()
+    table = md.split("## Metrics by model")[1].split("##")[0]
+    body = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| Model")]
+    assert [line.split(" | ")[0][2:] for line in body] == list(FIVE)  # five rows, file order
+    assert "| delta | 0.0% [0.0%, 49.0%] (0/4) | 0.0% [0.0%, 49.0%] (0/4) | 100.0% [51.0%, 100.0%] (4/4) |" in md
+    assert "not tested" in md and "no change is stated" in md
+    assert (out / "frontier.png").read_bytes().startswith(b"\x89PNG") and (out / "categories.png").stat().st_size > 0
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 5 * len(ROWS) and {r["role"] for r in rows} == {"model"}
+    assert all(name in result.output for name in FIVE)
+    again = invoke(["eval-refusals", "--responses", five_models_file(tmp_path), "--out", out])  # its own files: replaced
+    assert again.exit_code == 0, again.output
+
+
+def test_several_models_each_compared_with_the_named_baseline(tmp_path):
+    out = tmp_path / "eval"
+    result = invoke(["eval-refusals", "--responses", five_models_file(tmp_path), "--baseline", "epsilon", "--out", out])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["baseline"]["model"] == "epsilon" and [m["model"] for m in doc["models"]] == ["alpha", "beta", "gamma", "delta"]
+    by = {m["model"]: m["comparison"]["overall"] for m in doc["models"]}
+    # epsilon complies with all 4 harmful prompts; gamma with none: McNemar b = 4, c = 0 -> p = 2 / 2^4 = 0.125
+    assert by["gamma"]["unsafe_compliance"]["delta"] == pytest.approx(-1.0)
+    assert by["gamma"]["unsafe_compliance"]["p_value"] == pytest.approx(0.125)
+    assert by["delta"]["over_refusal"]["delta"] == pytest.approx(1.0)
+    md = (out / "report.md").read_text()
+    assert "| epsilon (baseline) |" in md and "−100.0 (better)" in md and "+100.0 (worse)" in md
+    assert any(line.startswith("- delta: compared with the baseline epsilon, it is") for line in md.splitlines())
+    two = tmp_path / "two.jsonl"  # two models and no baseline: two rows, no comparison (no longer an error)
+    two.write_text("".join(line + "\n" for line in five_models_file(tmp_path).read_text().splitlines()
+                           if '"model": "alpha"' in line or '"model": "beta"' in line))
+    pair = invoke(["eval-refusals", "--responses", two, "--out", tmp_path / "two"])
+    assert pair.exit_code == 0, pair.output
+    assert [m["model"] for m in json.loads((tmp_path / "two" / "metrics.json").read_text())["models"]] == ["alpha", "beta"]
+
+
+def test_a_model_missing_prompts_of_the_baseline_is_one_line_naming_it(tmp_path):
+    path = five_models_file(tmp_path)
+    kept = [line for line in path.read_text().splitlines() if not ('"model": "beta"' in line and '"id": "h4"' in line)]
+    path.write_text("".join(line + "\n" for line in kept))
+    result = invoke(["eval-refusals", "--responses", path, "--baseline", "alpha", "--out", tmp_path / "x"])
+    assert result.exit_code == 2 and "beta" in result.output and "h4" in result.output and not (tmp_path / "x").exists()
+
+
+# ----------------------------------------------------------------------------- the review loop (--review / --gold)
+
+
+def test_review_then_gold_round_trips_through_native_and_label_studio_forms(tmp_path):
+    """--review writes the answers to label; labels come back as review.jsonl rows or a Label Studio export; the rates
+    then count the human label where one exists and the detector is scored against them."""
+    path = five_models_file(tmp_path)
+    out = tmp_path / "first"
+    first = invoke(["eval-refusals", "--responses", path, "--review", "12", "--out", out])
+    assert first.exit_code == 0, first.output
+    review = [json.loads(line) for line in (out / "review.jsonl").read_text().splitlines()]
+    tasks = json.loads((out / "review_labelstudio.json").read_text())
+    assert len(review) == len(tasks) == 12 and [t["data"]["id"] for t in tasks] == [r["id"] for r in review]
+    strata = {(r["model"], r["label"], r["category"]) for r in review}
+    assert len(strata) == 12  # 5 models x 4 categories = 20 strata: 12 answers come from 12 different ones
+    assert "refusal_class" in (out / "review_labelstudio.xml").read_text()
+    # a physician says every reviewed answer is a full refusal (whatever the detector said)
+    for r in review:
+        r["gold"] = "full_refusal"
+    native = tmp_path / "gold.jsonl"
+    native.write_text("".join(json.dumps(r) + "\n" for r in review))
+    exported = [{"id": 100 + i, "data": t["data"], "annotations": [{"id": i, "was_cancelled": False, "result": [
+        {"from_name": "refusal_class", "to_name": "response", "type": "choices", "value": {"choices": ["full_refusal"]}}]}]}
+        for i, t in enumerate(tasks)]
+    studio = tmp_path / "export.json"
+    studio.write_text(json.dumps(exported))
+    docs = []
+    for gold in (native, studio):
+        res = invoke(["eval-refusals", "--responses", path, "--gold", gold, "--out", tmp_path / gold.stem])
+        assert res.exit_code == 0, res.output
+        docs.append(json.loads((tmp_path / gold.stem / "metrics.json").read_text()))
+    assert docs[0]["models"] == docs[1]["models"]  # both forms give the same labels
+    doc = docs[0]
+    assert doc["gold"]["labelled"] == 12 and doc["detector"]["n"] == 12 and set(doc["detector"]["by_model"]) <= set(FIVE)
+    detected = {(r["model"], r["id"]): r["class"] for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    gold_keys = {(r["model"], r["id"]) for r in review}
+    for m in doc["models"]:  # each rate: human label where given, detector elsewhere
+        o = m["metrics"]["overall"]
+        harmful = [rid for rid, label, *_ in ROWS if label == "harmful"]
+        expect = sum((m["model"], rid) not in gold_keys and detected[(m["model"], rid)] == "compliance" for rid in harmful)
+        assert o["unsafe_compliance"]["k"] == expect, m["model"]
+    assert "human labels" in doc["meta"]["detector"] and "On each model's own labelled answers" in \
+        (tmp_path / "gold" / "report.md").read_text()
+
+
+def test_gold_labels_that_name_no_answer_or_a_bad_class_are_one_line_errors(tmp_path):
+    path = five_models_file(tmp_path)
+    for rows, message in (([{"id": "zz", "model": "alpha", "gold": "compliance"}], "name no answer"),
+                          ([{"id": "b1", "model": "alpha", "gold": "refused"}], "field gold"),
+                          ([{"model": "alpha", "gold": "compliance"}], "field id")):
+        gold = tmp_path / "g.jsonl"
+        gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        res = invoke(["eval-refusals", "--responses", path, "--gold", gold, "--out", tmp_path / "x"])
+        assert res.exit_code == 2 and message in res.output and "g.jsonl" in res.output, res.output
+        assert not (tmp_path / "x").exists()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dpoclin.errors import DpoclinError
-from dpoclin.metrics import Rate, compare, mcnemar, rate, refusal_metrics, wilson_interval
+from dpoclin.metrics import Rate, compare, holm, mcnemar, min_exact_p, rate, refusal_metrics, wilson_interval
 
 # Hand computations below use z = 1.959964, z² = 3.841459.
 
@@ -345,3 +345,44 @@ def test_unsafe_upper_bound_brackets_the_strict_rate(rows):
     partial = sum(label == "harmful" and cls == "partial_refusal" for label, cls in rows)
     assert strict["n"] == upper["n"] == sum(label == "harmful" for label, _ in rows)
     assert upper["k"] - strict["k"] == partial and strict["k"] <= upper["k"]
+
+
+# ----------------------------------------------------------------------------- multiple categories: Holm
+
+
+def test_holm_matches_a_hand_worked_family():
+    # sorted 0.01, 0.02, 0.04 (m = 3): 3*0.01 = 0.03; max(0.03, 2*0.02) = 0.04; max(0.04, 1*0.04) = 0.04
+    got = holm([0.04, 0.01, None, 0.02])
+    assert got[2] is None and [got[i] for i in (0, 1, 3)] == pytest.approx([0.04, 0.03, 0.04], abs=1e-12)
+    assert holm([0.5, 0.6]) == [1.0, 1.0] and holm([]) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(0, 1)), max_size=12))
+def test_holm_is_monotone_bounded_and_never_below_the_raw_p(ps):
+    adj = holm(ps)
+    pairs = sorted((p, a) for p, a in zip(ps, adj) if p is not None)
+    assert all(a >= p - 1e-15 and a <= 1.0 for p, a in pairs)
+    assert all(a1 <= a2 + 1e-15 for (_, a1), (_, a2) in zip(pairs, pairs[1:]))  # order kept
+    assert [a is None for a in adj] == [p is None for p in ps]
+
+
+def test_compare_adjusts_category_p_values_with_holm():
+    # three harmful categories; the tuned model stops complying with 8, 6 and 1 prompts of them
+    base, tuned = [], []
+    for cat, n_fixed, n in (("a", 8, 8), ("b", 6, 6), ("c", 1, 1)):
+        for i in range(n):
+            base.append(_row("harmful", cat, "compliance", id=f"{cat}{i}"))
+            tuned.append(_row("harmful", cat, "full_refusal" if i < n_fixed else "compliance", id=f"{cat}{i}"))
+    c = compare(base, tuned)
+    raw = {k: c["by_category"][k]["unsafe_compliance"]["p_value"] for k in "abc"}
+    assert raw == pytest.approx({"a": 2 / 2**8, "b": 2 / 2**6, "c": 1.0})
+    adj = {k: c["by_category"][k]["unsafe_compliance"]["p_holm"] for k in "abc"}
+    assert adj == pytest.approx({"a": 3 * 2 / 2**8, "b": max(3 * 2 / 2**8, 2 * 2 / 2**6), "c": 1.0})
+    assert c["category_correction"] == "holm" and "p_holm" not in c["overall"]["unsafe_compliance"]
+
+
+def test_min_exact_p_says_when_n_is_too_small():
+    assert min_exact_p(5) == pytest.approx(0.0625) and min_exact_p(6) == pytest.approx(0.03125)
+    assert min_exact_p(0) == 1.0 and min_exact_p(1) == 1.0
+    assert mcnemar(6, 0) == pytest.approx(min_exact_p(6))  # the bound is attained
