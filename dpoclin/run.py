@@ -353,6 +353,8 @@ def train(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> di
 
 def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -> dict:
     """Train per ``recipe`` on a build-pairs output dir in this process (one of several under accelerate)."""
+    import warnings
+
     from transformers import set_seed
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
@@ -362,6 +364,9 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     from dpoclin.trainer import PreferenceTrainer
 
     set_seed(recipe.training.seed)
+    # transformers 5 renamed gradient_checkpointing -> activation_checkpointing; the old name, still read by the
+    # trainer stack, prints two FutureWarnings per run that the user can do nothing about
+    warnings.filterwarnings("ignore", message=r"`(is_)?gradient_checkpointing` is deprecated", category=FutureWarning)
     model, tokenizer, ref = prepare_model(recipe)
     data = load_data(recipe, data_dir, tokenizer)
     weights = loss_weights(recipe, data.manifest.get("kto_desirable", 0), data.manifest.get("kto_undesirable", 0))
