@@ -380,5 +380,5 @@ def test_embedded_prompt_set_is_shipped_and_named_like_the_embedded_model():
     prompts = read_prompts("embedded:eval-prompts")
     assert len(prompts) == 110 and {p.label for p in prompts} == {"benign", "harmful"}
     assert resolve_prompts("some/file.jsonl") == Path("some/file.jsonl")
-    with pytest.raises(DpoclinError, match=r"embedded:nope: no such embedded prompt set \(available: embedded:eval-prompts\)"):
+    with pytest.raises(DpoclinError, match=r"embedded:nope: no such embedded prompt set \(available: embedded:eval-prompts, embedded:clinical-eval\)"):
         read_prompts("embedded:nope")
