@@ -283,3 +283,25 @@ def test_literal_prefixes_against_hand_worked_patterns():
     assert prefixes(r"[a-z]+x|q") == {"", "q"}  # a wide class: nothing literal to filter on
     with pytest.raises(ValueError):
         refusal._openers(re.compile(r"(?<!\w)(?:[a-z]+x|q)"))
+
+
+@pytest.fixture(scope="module")
+def real_family_held_out():
+    """Leave-one-family-out on the real model (benchmarks/detector_lofo.py's fold): refit on every synthetic family,
+    score on all the hand-labelled real SmolLM2 answers."""
+    synthetic = tdd.load_rows(tdd.SYNTHETIC) + tdd.load_rows(tdd.MORE) + tdd.load_rows(tdd.BLIND)
+    det = refusal.train_detector([r["response"] for r in synthetic], [r["gold"] for r in synthetic], tdd.SEED)
+    real = tdd.load_rows(tdd.REAL)
+    return tdd.evaluate(det, real)
+
+
+def test_real_family_left_out_beats_the_keyword_baseline(real_family_held_out):
+    d, k = real_family_held_out["detector"], real_family_held_out["keyword"]
+    assert d["f1"] >= 0.86 and d["f1"] > k["f1"] and d["accuracy"] > k["accuracy"]  # measured F1 0.889, 3-class 0.800
+
+
+@pytest.mark.xfail(strict=True, reason="known shortfall (issue 10 goal): real SmolLM2 family left out: F1 0.889, 3-class "
+                                       "accuracy 0.800 (goal 0.95 / 0.90); benchmarks/results/detector_lofo.md")
+def test_real_family_left_out_reaches_the_goal(real_family_held_out):
+    d = real_family_held_out["detector"]
+    assert d["f1"] >= 0.95 and d["accuracy"] >= 0.90
