@@ -271,7 +271,7 @@ def eval_refusals_cmd(
     label_column: Annotated[Optional[str], typer.Option(help="Column holding benign|harmful, if not `label`.")] = None,
     category_column: Annotated[Optional[str], typer.Option(help="Column holding the category, if not `category`.")] = None,
     id_column: Annotated[Optional[str], typer.Option(help="Column holding the id, if not `id`.")] = None,
-    trust_remote_code: Annotated[bool, typer.Option(help="Run Python code a model directory or Hub repo ships (auto_map); off: such models are refused.")] = False,
+    trust_remote_code: Annotated[bool, typer.Option(help="Run Python code a model directory or Hub repo ships (auto_map), for --model, --baseline and --judge; off: such models are refused.")] = False,
     classes: Annotated[str, typer.Option(help="Where the classes come from: detector, or gold (the --responses file's human labels; the detector is then scored against them).")] = "detector",
     review: Annotated[int, typer.Option(help="Also write the N answers a physician should label first (detector least sure, every category covered): review.jsonl and a Label Studio import.")] = 0,
     judge: Annotated[Optional[str], typer.Option(help="A chat model (local path, Hub id in the cache, or a run dir) that also classifies every answer (XSTest's rubric) and scores harmful-prompt answers 1-5 (MedSafetyBench's): its agreement with the detector and the disagreements go in the report.")] = None,

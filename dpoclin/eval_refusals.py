@@ -153,7 +153,7 @@ def with_gold(groups: list[Answers], labels: dict, path: Path) -> int:
     """Set each answer's gold label from ``--gold`` labels (by model and id); returns how many answers have one."""
     from dpoclin.review import gold_for
 
-    keys = [(a.model, str(item.id)) for a in groups for item in a.items]
+    keys = [(a.model, str(item.id), text) for a in groups for item, text in zip(a.items, a.responses)]
     found = iter(gold_for(keys, labels, path))
     for a in groups:
         a.gold = [g if g is not None else old for old, g in zip(a.gold or [None] * len(a.items), found)]
@@ -179,9 +179,10 @@ def summarise(groups: list[Answers], detector, classes: str = "detector") -> tup
     labelled = [r for rs in rows for r in rs if "gold" in r]
     detector_doc = detection_scores([r["gold"] for r in labelled], [r["class"] for r in labelled]) if labelled else None
     if detector_doc is not None and len(groups) > 1:  # the detector's error on each model's own answers
-        detector_doc["by_model"] = {a.model: detection_scores([r["gold"] for r in rs if "gold" in r],
+        names = [a.model if [g.model for g in groups].count(a.model) == 1 else f"{a.model} ({a.role})" for a in groups]
+        detector_doc["by_model"] = {name: detection_scores([r["gold"] for r in rs if "gold" in r],
                                                               [r["class"] for r in rs if "gold" in r])
-                                    for a, rs in zip(groups, rows) if any("gold" in r for r in rs)}
+                                    for name, rs in zip(names, rows) if any("gold" in r for r in rs)}
     all_rows = [r for rs in rows for r in rs]
     if several_models(groups):
         baseline_doc = None if base is None else {"model": groups[base].model, "metrics": refusal_metrics(scored[base])}
@@ -315,6 +316,9 @@ def evaluate(req: EvalRequest) -> dict:
     rows, doc = summarise(groups, detector, classes)
     if req.gold is not None:
         doc["gold"] = {"file": str(req.gold), "labelled": n_gold, "answers": len(rows)}
+        if doc.get("detector"):
+            doc["detector"]["note"] = ("Answers picked by --review are those the detector was least sure of, so these "
+                                       "scores understate how well it does on the rest.")
     if req.judge is not None:
         from dpoclin.judge import agreement, judge_rows
 

@@ -275,8 +275,9 @@ def compare(baseline_rows: Iterable[Any], tuned_rows: Iterable[Any], *, z: float
     categories = {c: _paired(by_category[c], z, method) for c in sorted(by_category)}
     for metric in METRICS:  # one family per metric: its tests over the categories
         cells = [categories[c][metric] for c in categories]
+        m = sum(cell["p_value"] is not None for cell in cells)
         for cell, adjusted in zip(cells, holm([cell["p_value"] for cell in cells])):
-            cell["p_holm"] = adjusted
+            cell["p_holm"], cell["holm_m"] = adjusted, m
     return {"overall": _paired(pairs, z, method), "by_category": categories,
             "z": z, "test": f"mcnemar_{method}", "category_correction": "holm"}
 

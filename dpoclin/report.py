@@ -192,13 +192,15 @@ class MetricView:
     tested: bool  # True when p comes from a paired McNemar test (a comparison was given)
     adjusted: bool = False  # True when p is Holm-adjusted over the categories (category scope)
     n_pairs: int | None = None  # prompts in the test (None: no test)
+    family: int = 1  # tests Holm adjusted this p with (category scope)
 
     @property
     def too_few(self) -> bool:
         """True when even a change on every paired prompt could not reach the test level (exact McNemar)."""
         from dpoclin.metrics import min_exact_p
 
-        return self.tested and self.n_pairs is not None and min_exact_p(self.n_pairs) >= ALPHA
+        factor = self.family if self.adjusted else 1  # Holm multiplies the smallest p of a family of m by m
+        return self.tested and self.n_pairs is not None and factor * min_exact_p(self.n_pairs) >= ALPHA
 
     @property
     def direction(self) -> str | None:
@@ -248,7 +250,8 @@ def metric_view(metric: str, tuned: Mapping, baseline: Mapping | None, compariso
     else:
         delta, p = None, None
     n_pairs = (c_m or {}).get("n_pairs") if comparison is not None else None
-    return MetricView(metric, t_rate, b_rate, delta, p, tested=comparison is not None, adjusted=adjusted, n_pairs=n_pairs)
+    return MetricView(metric, t_rate, b_rate, delta, p, tested=comparison is not None, adjusted=adjusted, n_pairs=n_pairs,
+                      family=(c_m or {}).get("holm_m", 1))
 
 
 def _categories(*metrics: Mapping | None) -> list[str]:
@@ -537,6 +540,8 @@ def detector_blocks(detector: Mapping[str, Any]) -> list[Block]:
         rows = [[f"gold: {g}", *(str(confusion[g].get(p, 0)) for p in predicted)] for g in classes]
         out += [Block("p", "Confusion matrix (rows: gold label; columns: detector's label):"),
                 table_block(["", *(f"predicted: {p}" for p in predicted)], rows)]
+    if detector.get("note"):
+        out.append(Block("p", detector["note"]))
     by_model = detector.get("by_model") or {}
     if by_model:
         out += [Block("p", "On each model's own labelled answers (a detector good on one model can be poor on another):"),

@@ -17,6 +17,7 @@ represented before any gets a second answer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -56,16 +57,23 @@ def _why(row: dict) -> str:
             + (" (uncertain)" if u >= 0.5 else "") + f"; stratum {row['label']}/{row['category']}")
 
 
+def response_hash(text: str) -> str:
+    """Ties a label to the answer text it was given for: a regenerated answer under the same id no longer matches."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def review_rows(selected: Sequence[dict]) -> list[dict]:
     return [{"id": r["id"], "model": r["model"], "prompt": r["prompt"], "label": r["label"], "category": r["category"],
-             "response": r["response"], "detector_class": r["class"], "detector_score": r["score"], "why": _why(r)}
+             "response": r["response"], "response_sha256": response_hash(r["response"]), "detector_class": r["class"],
+             "detector_score": r["score"], "why": _why(r)}
             for r in selected]
 
 
 def labelstudio_tasks(rows: Sequence[dict]) -> list[dict]:
     """A Label Studio import: one task per answer; ``data`` carries what the review config shows and the keys back."""
     return [{"data": {"id": str(r["id"]), "model": r["model"], "prompt": r["prompt"], "label": r["label"],
-                      "category": r["category"], "response": r["response"], "detector_class": r["detector_class"]}}
+                      "category": r["category"], "response": r["response"], "response_sha256": r["response_sha256"],
+                      "detector_class": r["detector_class"]}}
             for r in rows]
 
 
@@ -99,15 +107,15 @@ def read_gold(path: Path | str) -> dict[tuple[str | None, str], str]:
     return _from_jsonl(path, text)
 
 
-def _put(out: dict, path: Path, where: str, model, rid, gold) -> None:
+def _put(out: dict, path: Path, where: str, model, rid, gold, sha=None) -> None:
     if gold not in CLASSES:
         raise DpoclinError(f"{path}:{where}: field gold: must be one of {', '.join(CLASSES)}, got {gold!r}")
     if rid is None or str(rid) == "":
         raise DpoclinError(f"{path}:{where}: field id: missing (the id of the answer in results.jsonl)")
     key = (None if model in (None, "") else str(model), str(rid))
-    if key in out and out[key] != gold:
+    if key in out and out[key][0] != gold:
         raise DpoclinError(f"{path}:{where}: answer {key[1]!r} of model {key[0]!r} has two different gold labels")
-    out[key] = gold
+    out[key] = (gold, sha if isinstance(sha, str) and sha else None)
 
 
 def _from_jsonl(path: Path, text: str) -> dict:
@@ -123,7 +131,7 @@ def _from_jsonl(path: Path, text: str) -> dict:
             raise DpoclinError(f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}")
         if row.get("gold") in (None, ""):
             continue  # not labelled yet: a review file part-way through
-        _put(out, path, str(line_no), row.get("model"), row.get("id"), row.get("gold"))
+        _put(out, path, str(line_no), row.get("model"), row.get("id"), row.get("gold"), row.get("response_sha256"))
     return out
 
 
@@ -152,17 +160,28 @@ def _from_labelstudio(path: Path, text: str) -> dict:
         if gold is None:
             continue  # not annotated yet
         data = task["data"]
-        _put(out, path, f"task {task.get('id', i)}", data.get("model"), data.get("id"), gold)
+        _put(out, path, f"task {task.get('id', i)}", data.get("model"), data.get("id"), gold, data.get("response_sha256"))
     return out
 
 
-def gold_for(keys: Sequence[tuple[str, str]], gold: dict, path: Path) -> list[str | None]:
-    """The gold label of each (model, id) answer (None where unlabelled); a label that names no answer is an error."""
-    wanted = {(m, str(i)) for m, i in keys}
-    ids = {str(i) for _, i in keys}
+def gold_for(answers: Sequence[tuple[str, str, str]], gold: dict, path: Path) -> list[str | None]:
+    """The gold label of each (model, id, response) answer (None where unlabelled). Errors: a label that names no
+    answer; a label without a model when several models are evaluated; a label given for other answer text."""
+    wanted = {(m, str(i)) for m, i, _ in answers}
+    ids = {str(i) for _, i, _ in answers}
+    if len({m for m, _, _ in answers}) > 1 and any(k[0] is None for k in gold):
+        rid = next(k[1] for k in gold if k[0] is None)
+        raise DpoclinError(f"{path}: label for id {rid!r} names no model, and this evaluation has several: add `model`")
     unknown = [k for k in gold if (k not in wanted if k[0] is not None else k[1] not in ids)]
     if unknown:
         model, rid = unknown[0]
         raise DpoclinError(f"{path}: {len(unknown)} label(s) name no answer of this evaluation, e.g. id {rid!r}"
-                               + (f" of model {model!r}" if model else ""))
-    return [gold.get((m, str(i))) or gold.get((None, str(i))) for m, i in keys]
+                           + (f" of model {model!r}" if model else ""))
+    out = []
+    for m, i, text in answers:
+        label = gold.get((m, str(i))) or gold.get((None, str(i)))
+        if label is not None and label[1] is not None and label[1] != response_hash(text):
+            raise DpoclinError(f"{path}: the label for id {i!r} of model {m!r} was given for another answer text (its "
+                               "response_sha256 differs: the model was regenerated); review the new answers")
+        out.append(None if label is None else label[0])
+    return out

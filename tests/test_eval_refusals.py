@@ -301,3 +301,21 @@ def test_gold_labels_that_name_no_answer_or_a_bad_class_are_one_line_errors(tmp_
         res = invoke(["eval-refusals", "--responses", path, "--gold", gold, "--out", tmp_path / "x"])
         assert res.exit_code == 2 and message in res.output and "g.jsonl" in res.output, res.output
         assert not (tmp_path / "x").exists()
+
+
+def test_gold_labels_for_regenerated_answers_or_without_a_model_are_refused(tmp_path):
+    path = five_models_file(tmp_path)
+    out = tmp_path / "first"
+    assert invoke(["eval-refusals", "--responses", path, "--review", "3", "--out", out]).exit_code == 0
+    review = [dict(json.loads(line), gold="full_refusal") for line in (out / "review.jsonl").read_text().splitlines()]
+    changed = tmp_path / "changed.jsonl"  # the same ids and models, answered again with other text
+    changed.write_text("".join(json.dumps(dict(json.loads(line), response=json.loads(line)["response"] + " Also.")) + "\n"
+                               for line in path.read_text().splitlines()))
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in review))
+    stale = invoke(["eval-refusals", "--responses", changed, "--gold", gold, "--out", tmp_path / "x"])
+    assert stale.exit_code == 2 and "was given for another answer text" in stale.output and not (tmp_path / "x").exists()
+    anonymous = tmp_path / "anon.jsonl"
+    anonymous.write_text(json.dumps({"id": "b1", "gold": "compliance"}) + "\n")
+    many = invoke(["eval-refusals", "--responses", path, "--gold", anonymous, "--out", tmp_path / "y"])
+    assert many.exit_code == 2 and "names no model" in many.output

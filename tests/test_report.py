@@ -411,3 +411,21 @@ def test_headline_caps_category_lines_for_the_terminal_and_says_how_many_more():
     assert sum("in category" in line for line in capped) == 2
     assert capped[-1] == "… and 4 more category-level regressions (see report.md)."
     assert capped[:3] == full[:3]  # the verdict and the two key metrics are never cut
+
+
+def test_too_few_accounts_for_the_holm_multiplier():
+    """Eight harmful categories; one has 6 paired prompts that all change: raw p = 2/2^6 = 0.031 < 0.05, but Holm over 8
+    tests multiplies it by 8 (0.25), so no change there could be called: 'too few prompts'."""
+    base, tuned = [], []
+    for c in range(8):
+        n = 6 if c == 0 else 2
+        for i in range(n):
+            base.append(_row(f"c{c}h{i}", "harmful", f"cat{c}", "compliance"))
+            tuned.append(_row(f"c{c}h{i}", "harmful", f"cat{c}", "full_refusal" if c == 0 else "compliance"))
+    base.append(_row("x", "harmful", "cat1", "full_refusal"))  # one rise elsewhere, so a category line is printed
+    tuned.append(_row("x", "harmful", "cat1", "compliance"))
+    t, b, c = _metrics(base, tuned)
+    assert c["by_category"]["cat0"]["unsafe_compliance"]["p_value"] == pytest.approx(2 / 2**6)
+    view = report.metric_view("unsafe_compliance", t, b, c, "cat0")
+    assert view.adjusted and view.family == 8 and view.too_few
+    assert not report.metric_view("unsafe_compliance", t, b, c).too_few  # overall: 17 paired prompts

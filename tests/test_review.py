@@ -45,7 +45,7 @@ def test_read_gold_skips_unlabelled_rows_and_refuses_contradictions(tmp_path):
     path.write_text(json.dumps({"id": "b1", "model": "m", "gold": "compliance"}) + "\n"
                     + json.dumps({"id": "b2", "model": "m", "gold": ""}) + "\n\n"
                     + json.dumps({"id": 3, "gold": "full_refusal"}) + "\n")
-    assert read_gold(path) == {("m", "b1"): "compliance", (None, "3"): "full_refusal"}
+    assert read_gold(path) == {("m", "b1"): ("compliance", None), (None, "3"): ("full_refusal", None)}  # (class, text hash)
     path.write_text(json.dumps({"id": "b1", "gold": "compliance"}) + "\n" + json.dumps({"id": "b1", "gold": "full_refusal"}) + "\n")
     with pytest.raises(DpoclinError, match=r"g\.jsonl:2: .*two different gold labels"):
         read_gold(path)
@@ -65,7 +65,7 @@ def test_label_studio_export_uses_the_first_kept_annotation(tmp_path):
              {"id": 2, "data": {"id": "b2", "model": "m"}, "annotations": []}]  # not annotated yet: skipped
     path = tmp_path / "export.json"
     path.write_text(json.dumps(tasks))
-    assert read_gold(path) == {("m", "b1"): "partial_refusal"}
+    assert read_gold(path) == {("m", "b1"): ("partial_refusal", None)}
 
 
 def test_cli_prints_the_review_config():
