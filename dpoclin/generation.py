@@ -241,37 +241,17 @@ def load_for_generation(
 # ----------------------------------------------------------------------------- fingerprints
 
 
-def _hub_snapshot(repo_id: str) -> Path:
-    """The local HF-cache snapshot dir of a hub model (it must be cached to be loadable offline anyway)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    cached = try_to_load_from_cache(repo_id, "config.json")
-    if not isinstance(cached, str):
-        raise DpoclinError(f"model {repo_id!r}: not in the Hugging Face cache, cannot fingerprint it")
-    return Path(cached).parent
-
-
-def _base_fingerprint(name: str | Path | None) -> str:
-    """:func:`dpoclin.models.model_fingerprint` of a model name as the loader accepts it (hub ids included)."""
-    from dpoclin.models import DEFAULT_MODEL, model_fingerprint
-
-    path = Path(name).expanduser() if name is not None else None
-    if name is None or str(name) == DEFAULT_MODEL or (path and path.exists()) or str(name).startswith(("/", ".", "~")):
-        return model_fingerprint(name)
-    return model_fingerprint(_hub_snapshot(str(name)))
-
-
 def weights_fingerprint(name_or_dir: str | Path | None) -> str:
     """sha256 naming the weights a generation uses: the model's fingerprint, or for a train run dir
     with an adapter, sha256 of the base model's fingerprint and the adapter safetensors' sha256."""
-    from dpoclin.models import file_sha256
+    from dpoclin.models import file_sha256, model_fingerprint
 
     run_dir = Path(name_or_dir).expanduser() if name_or_dir is not None else None
     if run_dir is None or not _is_adapter_dir(run_dir):
         if name_or_dir is not None:
             _check_local(name_or_dir)
-        return _base_fingerprint(name_or_dir)
-    base = _base_fingerprint(_adapter_config(run_dir)["base_model_name_or_path"])
+        return model_fingerprint(None if name_or_dir is None else str(name_or_dir))
+    base = model_fingerprint(_adapter_config(run_dir)["base_model_name_or_path"])
     adapter = file_sha256(run_dir / ADAPTER_WEIGHTS)
     return hashlib.sha256(f"base\0{base}\nadapter\0{adapter}\n".encode()).hexdigest()
 

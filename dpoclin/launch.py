@@ -61,7 +61,8 @@ def config_path(name: str, cuda: bool) -> Path:
     if name in ACCELERATE_CONFIGS:
         if name in GPU_ONLY and not cuda:
             raise DpoclinError(f"distributed.accelerate_config {name} needs CUDA GPUs and none is visible: on CPU use "
-                               "multi_gpu (N gloo processes) or distributed.num_processes=1")
+                               "--set distributed.accelerate_config=multi_gpu (N gloo processes), or train in place in one process: "
+                               "--num-processes 1 --set distributed.accelerate_config=null")
         return Path(str(CONFIGS_DIR / f"{name}.yaml"))
     path = Path(name).expanduser()
     if not path.is_file():

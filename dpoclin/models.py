@@ -239,11 +239,34 @@ def load_model_and_tokenizer(
     return model.to(device), tokenizer
 
 
+def hub_snapshot(repo_id: str) -> Path:
+    """The local Hugging Face cache snapshot directory of a Hub model (``refs/main``'s revision); a model must be
+    cached to load offline anyway, and its files are what a fingerprint hashes."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        cached = try_to_load_from_cache(repo_id, "config.json")
+    except ValueError as e:  # HFValidationError: not a valid repo id
+        raise DpoclinError(f"model {repo_id!r} is neither a local path nor a valid hub id ({e})") from None
+    if not isinstance(cached, str):
+        raise DpoclinError(f"model {repo_id!r}: not in the Hugging Face cache, cannot fingerprint it "
+                           "(download it first, or pass a local directory)")
+    return Path(cached).parent
+
+
+def _is_hub_id(name: str) -> bool:
+    path = Path(name).expanduser()
+    return not (path.exists() or name.startswith(("/", ".", "~")) or path.suffix.lower() == ".gguf")
+
+
 def model_fingerprint(path: str | Path | None) -> str:
-    """Stable sha256 naming a model's weights: config.json + weight files for a dir, the GGUF hash for
-    the embedded model or a GGUF file. Used as a cache key (e.g. for reference log-probs)."""
+    """Stable sha256 naming a model's weights: config.json + weight files for a dir (a Hub id: its snapshot in the
+    Hugging Face cache), the GGUF hash for the embedded model or a GGUF file. Used as a cache key (e.g. for
+    reference log-probs and generations)."""
     if path is None or str(path) == DEFAULT_MODEL:
         path = default_gguf_path()
+    if isinstance(path, str) and _is_hub_id(path):
+        path = hub_snapshot(path)
     path = Path(path).expanduser()
     digest = hashlib.sha256()
     if path.is_file() and path.suffix.lower() == ".gguf":
