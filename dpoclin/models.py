@@ -206,15 +206,39 @@ def resolve_dtype(dtype: str | torch.dtype, device: str) -> torch.dtype:
     return resolved
 
 
+def nf4_config(compute_dtype: torch.dtype):
+    """QLoRA's 4-bit base (Dettmers et al. 2023): NF4 weights, double-quantised constants, matmuls in
+    ``compute_dtype``. Built without bitsandbytes; loading a model with it needs bitsandbytes and a CUDA GPU."""
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=compute_dtype)
+
+
+def check_4bit_support() -> None:
+    """One line naming the fix when 4-bit loading cannot work here (no CUDA GPU, or no bitsandbytes)."""
+    import importlib.util
+
+    import torch
+
+    if not torch.cuda.is_available():
+        raise DpoclinError("peft.method qlora needs a CUDA GPU (bitsandbytes 4-bit) and none is visible: "
+                           "use --set peft.method=lora on CPU")
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise DpoclinError("peft.method qlora needs the bitsandbytes package, which is not installed: "
+                           "pip install bitsandbytes, or use --set peft.method=lora")
+
+
 def load_model_and_tokenizer(
     name_or_path: str | None = None, *, dtype: str | torch.dtype = "auto", trust_remote_code: bool = False,
-    device: str | torch.device | None = None,
+    device: str | torch.device | None = None, quantize_4bit: bool = False,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load ``(model, tokenizer)``; sets a missing pad token to eos.
 
     ``padding_side`` is left as the tokenizer ships it: callers that generate must set it to "left".
     ``trust_remote_code`` is always passed (never left to transformers' stdin prompt), and weights load from
-    safetensors only (``model_files``). ``device`` defaults to CUDA if present.
+    safetensors only (``model_files``). ``device`` defaults to CUDA if present. ``quantize_4bit`` loads the
+    weights as NF4 (:func:`nf4_config`) straight onto ``device``.
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -222,10 +246,12 @@ def load_model_and_tokenizer(
     path = resolve_model(name_or_path)
     check_model_files(path, trust_remote_code)
     device = str(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    torch_dtype = resolve_dtype(dtype, device)
+    quantized = {"quantization_config": nf4_config(torch_dtype), "device_map": {"": device}} if quantize_4bit else {}
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=resolve_dtype(dtype, device), use_safetensors=True,
-                                                     trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, use_safetensors=True,
+                                                     trust_remote_code=trust_remote_code, **quantized)
     except OSError as e:
         raise DpoclinError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
     except ValueError as e:
@@ -236,7 +262,7 @@ def load_model_and_tokenizer(
         tokenizer.pad_token = tokenizer.eos_token
     if getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = tokenizer.pad_token_id
-    return model.to(device), tokenizer
+    return (model if quantize_4bit else model.to(device)), tokenizer  # a 4-bit model is placed as it loads
 
 
 def hub_snapshot(repo_id: str) -> Path:

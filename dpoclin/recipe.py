@@ -73,7 +73,7 @@ class ObjectiveConfig:
 
 @dataclass
 class PeftConfig:
-    method: Literal["lora", "qlora", "none"] = _f("lora", "lora, qlora (4-bit base, CUDA only) or none (full fine-tune).")  # ~1% of weights; reference = adapter off
+    method: Literal["lora", "qlora", "none"] = _f("lora", "lora, qlora (4-bit NF4 base through bitsandbytes, CUDA only) or none (full fine-tune).")  # ~1% of weights; reference = adapter off
     r: int = _f(16, "LoRA rank.")  # common default; capacity is ample for preference tuning
     alpha: int = _f(32, "LoRA alpha (scale = alpha / r).")  # 2 x r, the usual scale
     dropout: float = _f(0.05, "LoRA dropout (applies only with training.disable_dropout: false).", Range(0, 1, hi_open=True))  # light regularisation for small preference sets

@@ -134,16 +134,20 @@ def training_arguments(recipe: Recipe, out: Path, device: str):
 
 def prepare_model(recipe: Recipe):
     """(model, tokenizer, ref_model): LoRA with the adapter off as reference, or a frozen full copy."""
-    from dpoclin.models import load_model_and_tokenizer
+    from dpoclin.models import check_4bit_support, load_model_and_tokenizer
 
     m, p = recipe.model, recipe.peft
-    model, tokenizer = load_model_and_tokenizer(m.name, dtype=m.dtype, trust_remote_code=m.trust_remote_code)
-    if p.method == "qlora" and not _cuda():
-        raise DpoclinError("peft.method qlora needs a CUDA GPU (bitsandbytes 4-bit); use lora on CPU")
+    if p.method == "qlora":
+        check_4bit_support()  # before minutes of loading
+    model, tokenizer = load_model_and_tokenizer(m.name, dtype=m.dtype, trust_remote_code=m.trust_remote_code,
+                                                quantize_4bit=p.method == "qlora")
     if p.method == "none":
         ref = copy.deepcopy(model).eval().requires_grad_(False)
         return model, tokenizer, ref
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    if p.method == "qlora":  # frozen 4-bit base, fp32 norms, input grads for checkpointing (QLoRA's recipe)
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=recipe.training.gradient_checkpointing)
 
     config = LoraConfig(r=p.r, lora_alpha=p.alpha, lora_dropout=p.dropout, target_modules=p.target_modules, task_type="CAUSAL_LM")
     return get_peft_model(model, config), tokenizer, None
@@ -202,6 +206,7 @@ def reference_cache_parts(recipe: Recipe, tokenizer, manifest: dict, device: str
     return {"model": model_fingerprint(name if name.startswith("embedded:") else resolve_model(name)),
             "dtype": str(dtype), "device": device, "bf16": bool(args.bf16), "fp16": bool(args.fp16),
             "attn_implementation": str(getattr(model.config, "_attn_implementation", None)),
+            **({"quantization": "bnb-nf4-double"} if recipe.peft.method == "qlora" else {}),  # a 4-bit base scores otherwise
             "versions": {"torch": str(torch.__version__), "transformers": transformers.__version__},
             "tokenizer": hashlib.sha256(vocab.encode()).hexdigest(), "max_length": recipe.model.max_length,
             "data": {k: v["sha256"] for k, v in manifest["files"].items()}}
