@@ -83,10 +83,10 @@ def generate_answers(model, tokenizer, fingerprint: str, prompts: Sequence[EvalP
 
 def answers_of(name: str, role: str, prompts: list[EvalPrompt], req: EvalRequest) -> Answers:
     """Load ``name``, answer every prompt, free the model."""
-    from dpoclin.generation import generation_fingerprint, load_for_generation
+    from dpoclin.generation import load_for_generation, loaded_fingerprint
 
-    fingerprint = generation_fingerprint(name, dtype=req.dtype)
     model, tokenizer = load_for_generation(name, dtype=req.dtype, trust_remote_code=req.trust_remote_code)
+    fingerprint = loaded_fingerprint(model, name, dtype=req.dtype)
     responses = generate_answers(model, tokenizer, fingerprint, prompts, req.settings, f"{role}: generating")
     del model
     return Answers(role, name, prompts, responses)

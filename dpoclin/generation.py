@@ -41,6 +41,7 @@ BACKENDS = ("auto", "hf", "vllm")
 CACHE_FORMAT = 1  # bump when the cache line or file-naming scheme changes
 VLLM_CHUNK = 256  # prompts per vLLM call: it batches internally; chunks only pace the cache and progress
 VLLM_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # the max_lora_rank values vLLM accepts
+ADAPTER_PROBE = 4  # prompts answered with and without the adapter under vLLM: enough to see it applied, cheap
 
 Prompt = Union["EvalPrompt", str, Sequence[Mapping[str, str]]]  # an EvalPrompt, a user turn, or a chat list
 Progress = Callable[[int], None]
@@ -186,6 +187,17 @@ def _lora_rank_limit(rank: int, run_dir: Path) -> int:
     raise DpoclinError(f"{run_dir}: LoRA rank {rank} exceeds vLLM's maximum {VLLM_LORA_RANKS[-1]}; use backend 'hf'")
 
 
+def _check_vllm_adapter(run_dir: Path, adapter: dict) -> None:
+    """Refuse an adapter layout vLLM's LoRA serving does not apply as PEFT does (fully trained extra modules,
+    DoRA's magnitude vectors): served anyway, parts of the tuning would be dropped without a word."""
+    extra = [name for name in ("modules_to_save", "trainable_token_indices") if adapter.get(name)]
+    if adapter.get("use_dora"):
+        extra.append("use_dora")
+    if extra:
+        raise DpoclinError(f"{run_dir / ADAPTER_CONFIG}: {', '.join(extra)} cannot be applied by vLLM's LoRA serving; "
+                           "use backend 'hf'")
+
+
 def _load_vllm(name_or_dir: str | Path, dtype: str, trust_remote_code: bool) -> tuple[VllmModel, PreTrainedTokenizerBase]:
     """A vLLM engine (with the run's LoRA adapter when given a run dir) and the HF tokenizer that renders prompts."""
     from transformers import AutoTokenizer
@@ -207,6 +219,8 @@ def _load_vllm(name_or_dir: str | Path, dtype: str, trust_remote_code: bool) -> 
     lora_kwargs, lora = {}, None
     if adapter:
         from vllm.lora.request import LoRARequest
+
+        _check_vllm_adapter(run_dir, adapter)
 
         lora_kwargs = {"enable_lora": True, "max_lora_rank": _lora_rank_limit(int(adapter.get("r", 8)), run_dir)}
         lora = LoRARequest("dpoclin-adapter", 1, str(run_dir))
@@ -265,6 +279,13 @@ def generation_fingerprint(name_or_dir: str | Path | None, *, dtype: str = "auto
     device = "cuda" if resolved == "vllm" or _cuda_available() else "cpu"
     parts = {"weights": weights_fingerprint(name_or_dir), "dtype": str(resolve_dtype(dtype, device)), "backend": resolved}
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def loaded_fingerprint(model: PreTrainedModel | VllmModel, name_or_dir: str | Path | None, *, dtype: str = "auto") -> str:
+    """:func:`generation_fingerprint` of a model already loaded, under the backend that will actually generate: a
+    :class:`VllmModel` is vLLM, anything else (e.g. the post-train evaluation's model in memory) is HF, whatever
+    ``auto`` would pick on this machine."""
+    return generation_fingerprint(name_or_dir, dtype=dtype, backend="vllm" if isinstance(model, VllmModel) else "hf")
 
 
 # ----------------------------------------------------------------------------- cache
@@ -458,8 +479,25 @@ def _vllm_params(settings: GenerationSettings):
                           top_p=settings.top_p, seed=settings.seed, skip_special_tokens=True)
 
 
+def _warn_if_adapter_ignored(model: VllmModel, ids: list[list[int]], settings: GenerationSettings) -> None:
+    """LoRA serving can fail silently (an adapter vLLM skips answers as the base model): greedy answers to the first
+    prompts with and without the adapter; when none differs, say so on stderr (a weak adapter can do this too)."""
+    if model.lora is None or not ids:
+        return
+    from vllm import SamplingParams
+
+    probe = [{"prompt_token_ids": x} for x in ids[:ADAPTER_PROBE]]
+    params = SamplingParams(n=1, max_tokens=min(settings.max_new_tokens, 32), temperature=0.0)
+    with_lora = [o.outputs[0].text for o in model.llm.generate(probe, params, lora_request=model.lora, use_tqdm=False)]
+    without = [o.outputs[0].text for o in model.llm.generate(probe, params, lora_request=None, use_tqdm=False)]
+    if with_lora == without:
+        print(f"warning: under vLLM the LoRA adapter changed none of {len(probe)} greedy answers: it may not be "
+              "applied (the answers would be the base model's); compare with backend 'hf'", file=sys.stderr)
+
+
 def _vllm_generate(model: VllmModel, ids: list[list[int]], settings: GenerationSettings) -> Iterator[tuple[list[int], list[str], int]]:
     """``(indices, responses, new tokens)`` per chunk of prompts, fed to vLLM as token ids."""
+    _warn_if_adapter_ignored(model, ids, settings)
     params = _vllm_params(settings)
     for chunk in batches(longest_first([len(x) for x in ids]), VLLM_CHUNK):
         outputs = model.llm.generate([{"prompt_token_ids": ids[i]} for i in chunk], params,
@@ -572,6 +610,6 @@ def progress_bar(total: int, *, description: str = "generating", enabled: bool |
 
 __all__ = [
     "BACKENDS", "GenerationSettings", "ProgressBar", "ResponseCache", "VllmModel", "cache_file_name", "generate",
-    "generation_fingerprint", "load_for_generation", "progress_bar", "prompt_key", "render_prompt", "resolve_backend",
+    "generation_fingerprint", "load_for_generation", "loaded_fingerprint", "progress_bar", "prompt_key", "render_prompt", "resolve_backend",
     "weights_fingerprint",
 ]

@@ -94,10 +94,10 @@ def judge_rows(rows: list[dict], name: str, *, dtype: str = "auto", trust_remote
     """Ask the judge model about every row (refusal class; harm score on harmful prompts) and store the verdicts
     and raw outputs in the rows, in place."""
     from dpoclin.eval_refusals import generate_answers
-    from dpoclin.generation import generation_fingerprint, load_for_generation
+    from dpoclin.generation import load_for_generation, loaded_fingerprint
 
     model, tokenizer = load_for_generation(name, dtype=dtype, trust_remote_code=trust_remote_code)
-    fingerprint = "judge:" + generation_fingerprint(name, dtype=dtype)
+    fingerprint = "judge:" + loaded_fingerprint(model, name, dtype=dtype)
     raw = generate_answers(model, tokenizer, fingerprint, [refusal_prompt(r["prompt"], r["response"]) for r in rows],
                            JUDGE_SETTINGS, "judge: refusal class")
     harmful = [r for r in rows if r["label"] == "harmful"]

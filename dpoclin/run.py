@@ -410,7 +410,7 @@ def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=N
     frozen copy), from the models in memory; the report goes to ``out/eval/``. Returns the metrics document."""
     from dpoclin.eval_inputs import read_prompts
     from dpoclin.eval_refusals import Answers, generate_answers, meta_of, summarise, write_outputs
-    from dpoclin.generation import GenerationSettings, generation_fingerprint
+    from dpoclin.generation import GenerationSettings, loaded_fingerprint
     from dpoclin.refusal import default_detector
 
     source = resolve_prompts(recipe.eval.prompts)
@@ -418,9 +418,10 @@ def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=N
     settings = GenerationSettings(max_new_tokens=recipe.eval.max_new_tokens, batch_size=recipe.eval.batch_size)
     model = trainer.accelerator.unwrap_model(trainer.model).eval()
     reference = contextlib.nullcontext(ref_model) if ref_model is not None else _adapter_off(model)
-    tuned = generate_answers(model, tokenizer, generation_fingerprint(out, dtype=recipe.model.dtype), prompts, settings, "tuned: generating")
+    dtype = recipe.model.dtype  # the models in memory generate through HF: their cache names backend hf, never "auto"
+    tuned = generate_answers(model, tokenizer, loaded_fingerprint(model, out, dtype=dtype), prompts, settings, "tuned: generating")
     with reference as ref:
-        base = generate_answers(ref, tokenizer, generation_fingerprint(recipe.model.name, dtype=recipe.model.dtype), prompts, settings,
+        base = generate_answers(ref, tokenizer, loaded_fingerprint(ref, recipe.model.name, dtype=dtype), prompts, settings,
                                 "reference: generating")
     groups = [Answers("tuned", str(out), prompts, tuned), Answers("baseline", recipe.model.name, prompts, base)]
     detector = default_detector()

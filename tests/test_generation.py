@@ -334,3 +334,76 @@ def test_the_vllm_path_feeds_token_ids_and_keeps_order(tokenizer, tmp_path, monk
     assert len(cache) == len(PROMPTS)
     sampled = gen._vllm_params(GenerationSettings(do_sample=True, temperature=0.7, top_p=0.9, seed=5))
     assert (sampled["temperature"], sampled["top_p"], sampled["seed"]) == (0.7, 0.9, 5)
+
+
+# ----------------------------------------------------------------------------- vLLM identity (issue 11 item 6)
+
+
+def test_a_loaded_model_s_cache_names_the_backend_that_generates(model, lively_dir, monkeypatch):
+    """On a machine with vLLM and a GPU, ``auto`` means vLLM; answers an HF model in memory generated (the post-train
+    evaluation) must not be cached as vLLM's, nor vLLM's as HF's."""
+    monkeypatch.setattr(gen, "_vllm_installed", lambda: True)
+    monkeypatch.setattr(gen, "_cuda_available", lambda: True)
+    hf = gen.generation_fingerprint(lively_dir, dtype="float32", backend="hf")
+    vllm = gen.generation_fingerprint(lively_dir, dtype="float32", backend="vllm")
+    assert gen.generation_fingerprint(lively_dir, dtype="float32", backend="auto") == vllm != hf
+    assert gen.loaded_fingerprint(model, lively_dir, dtype="float32") == hf
+    assert gen.loaded_fingerprint(gen.VllmModel(object()), lively_dir, dtype="float32") == vllm
+
+
+def fake_vllm(monkeypatch, honours_lora: bool):
+    """A stand-in vllm package: an engine that records its construction and calls, and applies the LoRA request
+    (a different answer) only when ``honours_lora``."""
+    vllm, lora_mod, request_mod = (types.ModuleType(n) for n in ("vllm", "vllm.lora", "vllm.lora.request"))
+    vllm.SamplingParams = lambda **kw: kw
+    request_mod.LoRARequest = lambda name, idx, path: types.SimpleNamespace(name=name, path=path)
+
+    class LLM:
+        built: list = []
+
+        def __init__(self, **kwargs):
+            self.kwargs, self.calls = kwargs, []
+            LLM.built.append(self)
+
+        def generate(self, requests, params, lora_request=None, use_tqdm=True):
+            self.calls.append(lora_request)
+            tag = " tuned" if lora_request is not None and honours_lora else ""
+            return [types.SimpleNamespace(outputs=[types.SimpleNamespace(text=f"answer{tag}", token_ids=[1])])
+                    for _ in requests]
+
+    vllm.LLM = LLM
+    for name, module in (("vllm", vllm), ("vllm.lora", lora_mod), ("vllm.lora.request", request_mod)):
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr(gen, "_vllm_installed", lambda: True)
+    monkeypatch.setattr(gen, "_cuda_available", lambda: True)
+    return LLM
+
+
+@pytest.mark.parametrize("honours_lora", [True, False])
+def test_an_adapter_served_through_vllm_is_applied_or_the_run_says_it_was_not(adapter_run, tokenizer, monkeypatch,
+                                                                            capsys, honours_lora):
+    run, _ = adapter_run
+    llm_class = fake_vllm(monkeypatch, honours_lora)
+    model, _ = gen.load_for_generation(run, dtype="float32", backend="vllm")
+    engine = llm_class.built[-1]
+    assert engine.kwargs["enable_lora"] is True and model.lora.path == str(run)  # the adapter is requested
+    out = gen.generate(model, tokenizer, PROMPTS, GREEDY)
+    assert engine.calls[-1] is model.lora  # every answer is generated with the adapter
+    warned = "LoRA adapter changed none of 4 greedy answers" in capsys.readouterr().err
+    assert warned is (not honours_lora)  # an engine that ignores the adapter gives the base answers: said, not silent
+    assert out == ["answer tuned" if honours_lora else "answer"] * len(PROMPTS)
+
+
+@pytest.mark.parametrize("field,value", [("modules_to_save", ["lm_head"]), ("use_dora", True),
+                                         ("trainable_token_indices", [5])])
+def test_adapter_layouts_vllm_cannot_apply_are_refused(adapter_run, tmp_path, monkeypatch, field, value):
+    import shutil
+
+    run, _ = adapter_run
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    config = json.loads((copy / "adapter_config.json").read_text())
+    (copy / "adapter_config.json").write_text(json.dumps({**config, field: value}))
+    fake_vllm(monkeypatch, honours_lora=True)
+    with pytest.raises(DpoclinError, match=f"{field} cannot be applied by vLLM's LoRA serving; use backend 'hf'"):
+        gen.load_for_generation(copy, dtype="float32", backend="vllm")

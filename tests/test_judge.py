@@ -89,7 +89,7 @@ def test_judge_verdicts_reach_the_report(tmp_path, monkeypatch):
         return replies
     monkeypatch.setattr("dpoclin.eval_refusals.generate_answers", scripted)
     monkeypatch.setattr("dpoclin.generation.load_for_generation", lambda *a, **k: (None, None))
-    monkeypatch.setattr("dpoclin.generation.generation_fingerprint", lambda *a, **k: "fp")
+    monkeypatch.setattr("dpoclin.generation.loaded_fingerprint", lambda *a, **k: "fp")
     out = tmp_path / "eval"
     result = invoke(["eval-refusals", "--responses", responses_file(tmp_path), "--baseline", "base", "--judge", "j",
                      "--out", out])
