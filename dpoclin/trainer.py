@@ -27,7 +27,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_group
 
 from dpoclin.data import PAIR_TYPE_IDS
 from dpoclin.errors import DpoclinError
-from dpoclin.losses import combined_loss, dpo_loss, kl_reference_point, kto_loss, sequence_logps, sft_loss
+from dpoclin.losses import combined_loss, dpo_loss, kl_reference_point, kto_loss, sft_loss
 from dpoclin.model_files import weights_only_loads
 
 Z0_FILE = "dpoclin_z0.json"  # per checkpoint: KTO's running z0 estimates
@@ -65,6 +65,21 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
         return iter(get_length_grouped_indices(self.lengths, self.batch_size, generator=generator))
 
 
+def fuse_lm_head(model: torch.nn.Module) -> None:
+    """Give the causal LM under any PEFT wrapper TRL's fused LM head (``add_fused_lm_head``): ``model(...,
+    labels=..., fused_lm_head=True).log_probs`` projects hidden states through the LM head in tiles of 4,096 tokens x
+    32,768 vocabulary entries with an online logsumexp, recomputed in the backward, so no (rows x positions x
+    vocabulary) logits exist in the forward or the backward. It gathers a ZeRO-3/FSDP-sharded head, and keeps the
+    model's own forward (generation) unchanged. A model that already has the head (this call before, or a TRL
+    trainer) keeps it."""
+    from trl.trainer.utils import add_fused_lm_head
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    patched = getattr(vars(base).get("forward"), "__func__", None)
+    if getattr(getattr(patched, "__code__", None), "co_name", None) != "_fused_forward":  # TRL's wrapper, renamed by wraps
+        add_fused_lm_head(base)
+
+
 def disable_dropout(model: torch.nn.Module) -> int:
     """Dropout off in ``model`` (as TRL's ``disable_dropout_in_model``): every ``nn.Dropout`` (LoRA's included) gets
     p = 0, and attention modules' functional ``attention_dropout`` rate 0. Returns how many were switched off."""
@@ -93,7 +108,9 @@ class PreferenceTrainer(Trainer):
         if dropout_off:  # recipe training.disable_dropout
             disable_dropout(self.model)
         self.loss_weights, self.ref_model, self.group_by_length = loss_weights, ref_model, group_by_length
+        fuse_lm_head(self.model)
         if ref_model is not None:
+            fuse_lm_head(ref_model)
             self.ref_model = self.accelerator.prepare_model(ref_model, evaluation_mode=True)
         self._z0 = {"train": torch.zeros(()), "eval": torch.zeros(())}  # KTO z0 until a micro-batch estimates it
         self.model_accepts_loss_kwargs = False  # the model computes no loss: never hand it num_items_in_batch
@@ -140,13 +157,12 @@ class PreferenceTrainer(Trainer):
     # -- log-probs ------------------------------------------------------------------------
     @staticmethod
     def _logps(model, batch: dict, prefix: str = "") -> torch.Tensor:
-        """Summed completion log-probs per row. Logits are computed only from the position before
-        the earliest completion token onwards (``logits_to_keep``): prompt positions score nothing."""
+        """Summed completion log-probs per row, through the fused LM head (:func:`fuse_lm_head`): the same numbers as
+        :func:`dpoclin.losses.sequence_logps` over the logits, without ever holding the logits. Prompt positions are
+        labelled -100 and score 0."""
         ids, mask, completion = batch[f"{prefix}input_ids"], batch[f"{prefix}attention_mask"], batch[f"{prefix}completion_mask"]
-        first = int(completion.any(0).int().argmax())  # earliest completion position over the rows
-        start = max(first - 1, 0)
-        logits = model(input_ids=ids, attention_mask=mask, use_cache=False, logits_to_keep=ids.shape[1] - start).logits
-        return sequence_logps(logits.float(), ids[:, start:], completion[:, start:])[0]
+        labels = ids.masked_fill(~completion.bool(), -100)
+        return model(input_ids=ids, attention_mask=mask, labels=labels, fused_lm_head=True).log_probs.sum(-1)
 
     @contextlib.contextmanager
     def _reference(self, model):

@@ -606,3 +606,71 @@ def test_eval_micro_batches_are_shuffled_with_the_seed(tokenizer, tmp_path):
     assert order != _eval_order(tokenizer, tmp_path, dataset, 7)
     batches = [order[i:i + 2] for i in range(0, 12, 2)]
     assert any(a // 2 != b // 2 for a, b in batches)  # some micro-batch mixes tasks (sequential: none does)
+
+
+# --- chunked log-probs (issue 11 item 5): the fused LM head, never the logits -----------------------------------
+
+class LargestTensor(torch.utils._python_dispatch.TorchDispatchMode):
+    """Records the largest tensor any op produces (forward and backward), in elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.largest = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in torch.utils._pytree.tree_leaves(out):
+            if isinstance(t, torch.Tensor):
+                self.largest = max(self.largest, t.numel())
+        return out
+
+
+def _long_completion_batch(tokenizer, rows=4, length=48):
+    """Rows whose completion starts at position 2, so the logits of the old path would cover nearly every position."""
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 1000, (rows, length), generator=gen)
+    completion = torch.zeros(rows, length, dtype=torch.long)
+    completion[:, 2:] = 1
+    completion[1, 30:] = 0  # a shorter row, padded
+    mask = torch.ones(rows, length, dtype=torch.long)
+    mask[1, 30:] = 0
+    return {"input_ids": ids, "attention_mask": mask, "completion_mask": completion}
+
+
+@pytest.mark.parametrize("variant", ["full", "lora"])
+def test_fused_log_probs_equal_the_logits_path_in_values_and_gradients(tokenizer, tmp_path, variant):
+    from dpoclin.losses import sequence_logps
+    from dpoclin.trainer import fuse_lm_head
+
+    model = tiny_llama(tokenizer)
+    perturb_(model.parameters(), 0.02)
+    if variant == "lora":
+        model = peft.get_peft_model(model, peft.LoraConfig(**LORA))
+        perturb_(lora_b(model), 0.1)
+    batch = _long_completion_batch(tokenizer)
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    expected = sequence_logps(logits.float(), batch["input_ids"], batch["completion_mask"])[0]
+    expected.sum().backward()
+    want = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    model.zero_grad(set_to_none=True)
+    fuse_lm_head(model)
+    fuse_lm_head(model)  # idempotent: one head, not two
+    got = PreferenceTrainer._logps(model, batch)
+    got.sum().backward()
+    assert torch.allclose(got, expected, atol=TOL, rtol=0)
+    assert max((p.grad - want[n]).abs().max().item() for n, p in model.named_parameters() if p.requires_grad) <= TOL
+    assert model(input_ids=batch["input_ids"]).logits.shape[-1] == len(tokenizer)  # generation's forward is unchanged
+
+
+def test_no_tensor_as_large_as_the_logits_exists_in_forward_or_backward(tokenizer):
+    from dpoclin.trainer import fuse_lm_head
+
+    model = tiny_llama(tokenizer)
+    fuse_lm_head(model)
+    batch = _long_completion_batch(tokenizer)
+    rows, positions = batch["input_ids"].shape
+    logits_numel = rows * (positions - 2) * len(tokenizer)  # what the old path held (from the first completion token)
+    with LargestTensor() as seen:
+        PreferenceTrainer._logps(model, batch).sum().backward()
+    # the fused head's tile is (tokens) x 32,768 vocabulary columns, against the 49,152-column logits
+    assert seen.largest <= rows * (positions - 1) * 32768 < logits_numel, (seen.largest, logits_numel)
