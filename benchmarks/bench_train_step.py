@@ -24,7 +24,7 @@ Measured per variant:
   3..N (the first 2 are warm-up). The same window is split into forward+loss, backward
   (``accelerator.backward`` timed) and optimizer (``on_pre_optimizer_step`` -> ``on_step_end``);
   for the dpoclin variants the forward is split further by timing ``PreferenceTrainer._logps``
-  per call kind (policy with grad, reference, policy KL, reference KL) and ``sequence_logps``;
+  per call kind (policy with grad, reference, policy KL, reference KL; log-probs through the fused LM head);
 * **tokens/s**: non-pad tokens of the micro-batch's training sequences (chosen + rejected, and the
   KTO completions' sequences) per second of step time, summed over steps 3..N; the KL sequences'
   tokens and the padded (computed) tokens are recorded separately;
@@ -202,7 +202,7 @@ def _time_backward(trainer, clock: _Clock) -> None:
 
 
 def _instrument_dpoclin(clock: _Clock) -> None:
-    """Time PreferenceTrainer._logps per call kind and sequence_logps, by wrapping them in this process only."""
+    """Time PreferenceTrainer._logps per call kind, by wrapping it in this process only."""
     import contextlib
 
     import torch
@@ -212,7 +212,6 @@ def _instrument_dpoclin(clock: _Clock) -> None:
     original_logps = tr.PreferenceTrainer.__dict__["_logps"].__func__
     original_reference = tr.PreferenceTrainer._reference.__wrapped__
     original_kl = tr.PreferenceTrainer._kl_logps
-    original_seq = tr.sequence_logps
     state = {"ref": False, "kl": False}
 
     def _logps(model, batch, prefix=""):
@@ -240,16 +239,9 @@ def _instrument_dpoclin(clock: _Clock) -> None:
         finally:
             state["kl"] = False
 
-    def sequence_logps(logits, labels, loss_mask):
-        t0 = time.perf_counter()
-        out = original_seq(logits, labels, loss_mask)
-        clock.add("sequence_logps_s", time.perf_counter() - t0)
-        return out
-
     tr.PreferenceTrainer._logps = staticmethod(_logps)
     tr.PreferenceTrainer._reference = _reference
     tr.PreferenceTrainer._kl_logps = _kl_logps
-    tr.sequence_logps = sequence_logps
 
 
 def _lora_config():
@@ -452,7 +444,7 @@ def summarise(child: dict, steps: int, proc: dict) -> dict:
     total_s = sum(s["step_s"] for s in measured)
     tokens = sum(s.get("tokens", 0) for s in measured)
     breakdown = {k.removesuffix("_s"): med(k) for k in ("compute_loss_s", "backward_s", "optimizer_s", "policy_fwd_s", "ref_fwd_s",
-                                                       "policy_kl_fwd_s", "ref_kl_fwd_s", "sequence_logps_s")
+                                                       "policy_kl_fwd_s", "ref_kl_fwd_s")
                  if any(k in s for s in measured)}
     info = {k: v for k, v in child.items() if k != "steps"}
     return {
@@ -640,15 +632,15 @@ def render_markdown(doc: dict) -> str:
         "",
     ]
     if dd:
-        lines += ["dpoclin forward split (median s per step, from timing `PreferenceTrainer._logps` per call; "
-                  "`sequence_logps` = label logit - logsumexp over the vocabulary, forward only, included in the forwards):", "",
-                  "| variant | policy fwd (grad) | reference fwd | policy KL fwd | reference KL fwd | sequence_logps |",
-                  "|---|---:|---:|---:|---:|---:|"]
+        lines += ["dpoclin forward split (median s per step, from timing `PreferenceTrainer._logps` per call; each "
+                  "includes its log-probs through the fused LM head):", "",
+                  "| variant | policy fwd (grad) | reference fwd | policy KL fwd | reference KL fwd |",
+                  "|---|---:|---:|---:|---:|"]
         for name in ("dpoclin-dpo", "dpoclin-kto-dpo"):
             if name in v:
                 b = v[name]["breakdown_median_s"]
                 lines.append(f"| {LABELS[name]} | {b.get('policy_fwd', 0):.2f} | {b.get('ref_fwd', 0):.2f} | "
-                             f"{b.get('policy_kl_fwd', 0):.2f} | {b.get('ref_kl_fwd', 0):.2f} | {b.get('sequence_logps', 0):.2f} |")
+                             f"{b.get('policy_kl_fwd', 0):.2f} | {b.get('ref_kl_fwd', 0):.2f} |")
         lines.append("")
     if doc.get("profile"):
         lines += [f"Operator profile (`--profile`: torch.profiler over steps {WARMUP + 1}-{WARMUP + 2}, CPU self time per step; "
@@ -671,12 +663,9 @@ def render_markdown(doc: dict) -> str:
         "- **Log-probs.** TRL 1.16 patches the model with `add_fused_lm_head`: the LM head runs in tiles inside "
         "`ChunkedLogProbFunction` and never materialises the (sequences x positions x 49,152-vocab) logits; on CPU (no "
         "Triton) it scores every position with plain torch ops, tile by tile, and its backward recomputes each tile's "
-        "LM-head product (on GPU only completion positions are scored). dpoclin calls the model's own "
-        "forward with `logits_to_keep` = the positions from the earliest completion start of the micro-batch onwards, so "
-        "full-vocabulary logits are still materialised for every row at those positions (prompt tails of the other rows "
-        "and padding included; the completion tokens are ~34% of the padded positions of a kto-dpo micro-batch on this "
-        "data), and `sequence_logps` takes label logit - `logsumexp` over the vocabulary (on CPU `logsumexp` is not fused: "
-        "it materialises `x - max` and its `exp`; its backward one more full-size tensor).",
+        "LM-head product (on GPU only completion positions are scored). dpoclin uses the same fused head "
+        "(`dpoclin.trainer.fuse_lm_head`), for the policy, reference and KL passes alike; before issue 11 it called the "
+        "model's own forward with `logits_to_keep` and held full-vocabulary logits for every row at the kept positions.",
         "- **Tokenisation / truncation.** TRL tokenises the conversational rows itself and truncates to 256 keeping the start; "
         "dpoclin cuts the prompt from the left and the completion from the right (at least half the budget for the "
         "completion). Both use the chat template; per-step token counts are in the JSON (`tokens_all`).",
@@ -691,8 +680,31 @@ def render_markdown(doc: dict) -> str:
         "the DPO and KTO variants: compare tokens/s as well as s/step.",
         "- Everything else is the Trainer's: AdamW (torch), cosine schedule, grad-norm clipping at 1.0, no eval, no saving.",
         "",
+        *logits_projection(),
     ]
     return "\n".join(lines)
+
+
+# An 8B model with a 128k vocabulary (Llama-3.1-8B-Instruct: vocabulary 128,256), the llama3-8b-lora-1gpu recipe's
+# micro-batch: 4 pairs = 8 sequences of 1,024 tokens, bf16.
+PROJECTION = {"vocab": 128_256, "sequences": 8, "positions": 1024, "bytes_bf16": 2, "tile_tokens": 4096, "tile_vocab": 32_768}
+
+
+def logits_projection() -> list[str]:
+    """What the logits would take at 8B/128k scale, against the fused head's tile (arithmetic, not a measurement)."""
+    p = PROJECTION
+    rows = p["sequences"] * p["positions"]
+    logits_bf16 = rows * p["vocab"] * p["bytes_bf16"]
+    logits_fp32 = rows * p["vocab"] * 4  # the upcast log-probs are taken over
+    tile = min(rows, p["tile_tokens"]) * p["tile_vocab"] * p["bytes_bf16"]
+    gib = 1024 ** 3
+    return ["Projection, 8B model with a 128k vocabulary (arithmetic from the shapes, not measured): the 1-GPU recipe's "
+            f"micro-batch of {p['sequences']} sequences x {p['positions']:,} tokens = {rows:,} positions x "
+            f"{p['vocab']:,} vocabulary entries. Logits held whole: {logits_bf16 / gib:.1f} GiB in bf16 plus "
+            f"{logits_fp32 / gib:.1f} GiB upcast to fp32 for the log-softmax, and as much again for their gradient in the "
+            f"backward (~{(logits_bf16 + 2 * logits_fp32) / gib:.0f} GiB of the 80 GB card, before the reference and KL "
+            f"passes). The fused head holds one tile of {min(rows, p['tile_tokens']):,} tokens x {p['tile_vocab']:,} "
+            f"entries at a time: {tile / gib:.2f} GiB in bf16, recomputed in the backward, whatever the batch.", ""]
 
 
 def main(argv: list[str] | None = None) -> int:

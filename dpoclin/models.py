@@ -262,7 +262,15 @@ def load_model_and_tokenizer(
         tokenizer.pad_token = tokenizer.eos_token
     if getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = tokenizer.pad_token_id
-    return (model if quantize_4bit else model.to(device)), tokenizer  # a 4-bit model is placed as it loads
+    placed = quantize_4bit or zero3_enabled()  # a 4-bit model is placed as it loads; ZeRO-3 shards are already placed
+    return (model if placed else model.to(device)), tokenizer
+
+
+def zero3_enabled() -> bool:
+    """Whether this process loads under DeepSpeed ZeRO-3 (``from_pretrained`` then shards weights at load)."""
+    from transformers.integrations import is_deepspeed_zero3_enabled
+
+    return is_deepspeed_zero3_enabled()
 
 
 def hub_snapshot(repo_id: str) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -132,18 +133,20 @@ def training_arguments(recipe: Recipe, out: Path, device: str):
     )
 
 
-def prepare_model(recipe: Recipe):
-    """(model, tokenizer, ref_model): LoRA with the adapter off as reference, or a frozen full copy."""
-    from dpoclin.models import check_4bit_support, load_model_and_tokenizer
+def prepare_model(recipe: Recipe, device: str | None = None):
+    """(model, tokenizer, ref_model) on ``device`` (this process's local device; default: CUDA if present): LoRA with
+    the adapter off as reference, or a frozen full copy, placed (and under ZeRO-3 sharded at load) like the policy."""
+    from dpoclin.models import check_4bit_support, load_model_and_tokenizer, zero3_enabled
 
     m, p = recipe.model, recipe.peft
     if p.method == "qlora":
         check_4bit_support()  # before minutes of loading
-    model, tokenizer = load_model_and_tokenizer(m.name, dtype=m.dtype, trust_remote_code=m.trust_remote_code,
-                                                quantize_4bit=p.method == "qlora")
-    if p.method == "none":
-        ref = copy.deepcopy(model).eval().requires_grad_(False)
-        return model, tokenizer, ref
+    load = functools.partial(load_model_and_tokenizer, m.name, dtype=m.dtype, trust_remote_code=m.trust_remote_code,
+                             device=device)
+    model, tokenizer = load(quantize_4bit=p.method == "qlora")
+    if p.method == "none":  # ZeRO-3 parameters are shards: the reference is loaded (sharded) again, never deep-copied
+        ref = load()[0] if zero3_enabled() else copy.deepcopy(model)
+        return model, tokenizer, ref.eval().requires_grad_(False)
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
     if p.method == "qlora":  # frozen 4-bit base, fp32 norms, input grads for checkpointing (QLoRA's recipe)
@@ -372,14 +375,17 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
     # transformers 5 renamed gradient_checkpointing -> activation_checkpointing; the old name, still read by the
     # trainer stack, prints two FutureWarnings per run that the user can do nothing about
     warnings.filterwarnings("ignore", message=r"`(is_)?gradient_checkpointing` is deprecated", category=FutureWarning)
-    model, tokenizer, ref = prepare_model(recipe)
+    device = "cuda" if _cuda() else "cpu"
+    # The arguments first: they set up the process group (args.device is this rank's GPU, not GPU 0 for every rank)
+    # and, under an accelerate DeepSpeed launch, the ZeRO-3 config that makes from_pretrained shard at load (zero.Init)
+    args = training_arguments(recipe, out, device)
+    model, tokenizer, ref = prepare_model(recipe, device=str(args.device))
     data = load_data(recipe, data_dir, tokenizer)
     weights = loss_weights(recipe, data.manifest.get("kto_desirable", 0), data.manifest.get("kto_undesirable", 0))
-    device = "cuda" if _cuda() else "cpu"
     collator = Collator(tokenizer.pad_token_id, kl=weights.w_kto > 0, kl_samples=recipe.objective.kl_samples,
                         max_length=recipe.model.max_length)
     trainer = PreferenceTrainer(
-        model=model, args=training_arguments(recipe, out, device), train_dataset=data.train, data_collator=collator,
+        model=model, args=args, train_dataset=data.train, data_collator=collator,
         processing_class=tokenizer, loss_weights=weights, ref_model=ref,
         callbacks=[MetricsLog(out / "metrics.jsonl"), TrainProgress(), CollapseWatch()], group_by_length=recipe.training.group_by_length,
         dropout_off=recipe.training.disable_dropout,

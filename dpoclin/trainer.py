@@ -111,10 +111,23 @@ class PreferenceTrainer(Trainer):
         fuse_lm_head(self.model)
         if ref_model is not None:
             fuse_lm_head(ref_model)
-            self.ref_model = self.accelerator.prepare_model(ref_model, evaluation_mode=True)
+            self.ref_model = self._prepare_reference(ref_model)
         self._z0 = {"train": torch.zeros(()), "eval": torch.zeros(())}  # KTO z0 until a micro-batch estimates it
         self.model_accepts_loss_kwargs = False  # the model computes no loss: never hand it num_items_in_batch
         self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(lambda: [0.0, 0]), "eval": defaultdict(lambda: [0.0, 0])}
+
+    def _prepare_reference(self, ref_model):
+        """The frozen reference placed and sharded like the policy: an inference DeepSpeed engine with the run's ZeRO
+        config, FSDP-wrapped like the policy, or moved to this process's device (TRL's helpers for the first two)."""
+        if self.is_deepspeed_enabled:
+            from trl.models import prepare_deepspeed
+
+            return prepare_deepspeed(ref_model, self.accelerator)
+        if self.is_fsdp_enabled:
+            from trl.models import prepare_fsdp
+
+            return prepare_fsdp(ref_model, self.accelerator)
+        return self.accelerator.prepare_model(ref_model, evaluation_mode=True)
 
     def _get_train_sampler(self, train_dataset=None):
         """Length-grouped shuffling (transformers' LengthGroupedSampler) from the dataset's own lengths."""
