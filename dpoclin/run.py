@@ -413,22 +413,18 @@ def train_run(recipe: Recipe, data_dir: Path, out: Path, resume: bool = False) -
 
 def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=None) -> dict:
     """``eval-refusals`` on the recipe's prompts for the tuned model and the reference (adapter off, or the
-    frozen copy), from the models in memory; the report goes to ``out/eval/``. Returns the metrics document."""
+    frozen copy); the report goes to ``out/eval/``. Returns the metrics document. The models in memory answer,
+    except after a ZeRO-3 or FSDP run (:func:`_sharded`), whose parameters are shards: then the saved run is reloaded."""
     from dpoclin.eval_inputs import read_prompts
-    from dpoclin.eval_refusals import Answers, generate_answers, meta_of, summarise, write_outputs
-    from dpoclin.generation import GenerationSettings, loaded_fingerprint
+    from dpoclin.eval_refusals import Answers, meta_of, summarise, write_outputs
+    from dpoclin.generation import GenerationSettings
     from dpoclin.refusal import default_detector
 
     source = resolve_prompts(recipe.eval.prompts)
     prompts = read_prompts(source)
     settings = GenerationSettings(max_new_tokens=recipe.eval.max_new_tokens, batch_size=recipe.eval.batch_size)
-    model = trainer.accelerator.unwrap_model(trainer.model).eval()
-    reference = contextlib.nullcontext(ref_model) if ref_model is not None else _adapter_off(model)
-    dtype = recipe.model.dtype  # the models in memory generate through HF: their cache names backend hf, never "auto"
-    tuned = generate_answers(model, tokenizer, loaded_fingerprint(model, out, dtype=dtype), prompts, settings, "tuned: generating")
-    with reference as ref:
-        base = generate_answers(ref, tokenizer, loaded_fingerprint(ref, recipe.model.name, dtype=dtype), prompts, settings,
-                                "reference: generating")
+    answer = _answers_reloaded if _sharded(trainer) else functools.partial(_answers_in_memory, trainer, tokenizer, ref_model)
+    tuned, base = answer(recipe, out, prompts, settings)
     groups = [Answers("tuned", str(out), prompts, tuned), Answers("baseline", recipe.model.name, prompts, base)]
     detector = default_detector()
     rows, doc = summarise(groups, detector)
@@ -436,6 +432,47 @@ def evaluate_refusals(trainer, recipe: Recipe, out: Path, tokenizer, ref_model=N
             "model": f"{out} (tuned)", "baseline_model": f"{recipe.model.name} (reference)"}
     doc["files"] = {name: str(path) for name, path in write_outputs(out / "eval", rows, doc, meta).items()}
     return doc
+
+
+def _sharded(trainer) -> bool:
+    """Whether the trained parameters in memory are shards (FSDP, or DeepSpeed ZeRO-3)."""
+    from dpoclin.models import zero3_enabled
+
+    return bool(trainer.is_fsdp_enabled or (trainer.is_deepspeed_enabled and zero3_enabled()))
+
+
+def _answers_in_memory(trainer, tokenizer, ref_model, recipe: Recipe, out: Path, prompts, settings) -> tuple[list, list]:
+    from dpoclin.eval_refusals import generate_answers
+    from dpoclin.generation import loaded_fingerprint
+
+    model = trainer.accelerator.unwrap_model(trainer.model).eval()
+    reference = contextlib.nullcontext(ref_model) if ref_model is not None else _adapter_off(model)
+    dtype = recipe.model.dtype  # the models in memory generate through HF: their cache names backend hf, never "auto"
+    tuned = generate_answers(model, tokenizer, loaded_fingerprint(model, out, dtype=dtype), prompts, settings, "tuned: generating")
+    with reference as ref:
+        base = generate_answers(ref, tokenizer, loaded_fingerprint(ref, recipe.model.name, dtype=dtype), prompts, settings,
+                                "reference: generating")
+    return tuned, base
+
+
+def _answers_reloaded(recipe: Recipe, out: Path, prompts, settings) -> tuple[list, list]:
+    """The main process alone reloads what was just saved (the adapter on its base, or the consolidated model) and the
+    base model as the reference, whole and without DeepSpeed, one at a time, through HF generation (vLLM would ask for
+    most of a GPU the training process still holds)."""
+    from transformers.integrations.deepspeed import unset_hf_deepspeed_config
+
+    from dpoclin.eval_refusals import generate_answers
+    from dpoclin.generation import load_for_generation, loaded_fingerprint
+
+    unset_hf_deepspeed_config()  # else from_pretrained would zero.Init on this rank alone, a collective that hangs
+    answers = []
+    for name, role in ((out, "tuned"), (recipe.model.name, "reference")):
+        model, tokenizer = load_for_generation(name, dtype=recipe.model.dtype, trust_remote_code=recipe.model.trust_remote_code,
+                                               backend="hf")
+        answers.append(generate_answers(model, tokenizer, loaded_fingerprint(model, name, dtype=recipe.model.dtype), prompts,
+                                        settings, f"{role}: generating (reloaded)"))
+        del model
+    return answers[0], answers[1]
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import invoke, log_lines
+from conftest import invoke, log_lines, save_tiny_llama
 
 from dpoclin.build import file_sha256
 
@@ -224,3 +224,37 @@ def test_prompts_that_cannot_fit_are_dropped_counted_in_the_manifest_and_printed
     assert manifest["train"]["dropped_prompt_too_long"] == {"pairs": 1, "kto_standalone": 1}
     assert manifest["eval"]["dropped_prompt_too_long"] == {"pairs": 0, "kto_standalone": 0}
     assert "dropped 1 train pair(s), 1 train KTO example(s)" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("peft_method", ["lora", "none"])
+def test_after_a_sharded_run_the_evaluation_reloads_the_saved_model_and_answers_alike(tiny_model_dir, tiny_data_dir,
+                                                                                       tmp_path, monkeypatch, peft_method):
+    """Issue 11 item 4: after ZeRO-3/FSDP the parameters in memory are shards, so the main process reloads what was
+    saved (adapter on its base, or the full model) and the base as reference. Forced here (accelerate runs several CPU
+    processes as DDP, never FSDP): the reloaded models give the in-memory models' answers."""
+    import transformers
+
+    import dpoclin.generation as gen
+    from dpoclin import run as run_module
+
+    lively = tmp_path / "lively"  # untied, larger init: its greedy answers differ by prompt (the tiny one's are empty)
+    save_tiny_llama(lively, transformers.AutoTokenizer.from_pretrained(tiny_model_dir), tie_word_embeddings=False,
+                    initializer_range=0.1)
+    prompts = tmp_path / "prompts.jsonl"
+    lines = (Path(__file__).resolve().parents[1] / "data_samples" / "eval_prompts.jsonl").read_text().splitlines(keepends=True)
+    prompts.write_text("".join(lines[:2] + lines[-2:]))
+    extra = ["--max-steps", "2", "--set", "eval.enabled=true", "--set", f"eval.prompts={prompts}",
+             "--set", "eval.max_new_tokens=6", "--set", f"peft.method={peft_method}", "--set", "training.learning_rate=1e-3"]
+    answers, real = {}, gen.load_for_generation
+    for sharded in (False, True):
+        loaded = []
+        monkeypatch.setattr(gen, "load_for_generation", lambda name, **kw: (loaded.append(str(name)), real(name, **kw))[1])
+        monkeypatch.setattr(run_module, "_sharded", lambda trainer, s=sharded: s)
+        out = tmp_path / f"run-{sharded}"
+        result = invoke(train_args(lively, tiny_data_dir, out, *extra))
+        assert result.exit_code == 0, result.output
+        assert loaded == ([str(out), str(lively)] if sharded else [])
+        rows = [json.loads(line) for line in (out / "eval" / "results.jsonl").read_text().splitlines()]
+        answers[sharded] = [(r["role"], r["id"], r["response"]) for r in rows]
+    assert answers[True] == answers[False] and len(answers[True]) == 8
+    assert len({text for _, _, text in answers[True]}) > 2  # real, differing answers: the equality means something
