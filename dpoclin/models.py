@@ -151,17 +151,25 @@ def ensure_converted(gguf_path: str | Path) -> Path:
     return final
 
 
-def _check_hub_id(repo_id: str) -> None:
-    """Raise a one-line DpoclinError when ``repo_id`` is invalid, or offline and not in the local HF cache."""
-    from huggingface_hub import constants, try_to_load_from_cache
+def _cached_config(repo_id: str) -> str | None:
+    """The cached ``config.json`` of a Hub model (``refs/main``'s snapshot), or None; an invalid id is one line."""
+    from huggingface_hub import try_to_load_from_cache
 
     try:
         cached = try_to_load_from_cache(repo_id, "config.json")
     except ValueError as e:  # HFValidationError: not a valid repo id
         raise DpoclinError(f"model {repo_id!r} is neither a local path nor a valid hub id ({e})") from None
+    return cached if isinstance(cached, str) else None
+
+
+def _check_hub_id(repo_id: str) -> None:
+    """Raise a one-line DpoclinError when ``repo_id`` is invalid, or offline and not in the local HF cache."""
+    from huggingface_hub import constants
+
+    cached = _cached_config(repo_id)
     env = (os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or "").upper()
     offline = constants.HF_HUB_OFFLINE or env in {"1", "ON", "YES", "TRUE"}  # the constant is read at import
-    if offline and not isinstance(cached, str):
+    if offline and cached is None:
         raise DpoclinError(f"model {repo_id!r} is not a local path and not in the Hugging Face cache, "
                            "and HF_HUB_OFFLINE is set: download it first or pass a local directory")
 
@@ -276,13 +284,8 @@ def zero3_enabled() -> bool:
 def hub_snapshot(repo_id: str) -> Path:
     """The local Hugging Face cache snapshot directory of a Hub model (``refs/main``'s revision); a model must be
     cached to load offline anyway, and its files are what a fingerprint hashes."""
-    from huggingface_hub import try_to_load_from_cache
-
-    try:
-        cached = try_to_load_from_cache(repo_id, "config.json")
-    except ValueError as e:  # HFValidationError: not a valid repo id
-        raise DpoclinError(f"model {repo_id!r} is neither a local path nor a valid hub id ({e})") from None
-    if not isinstance(cached, str):
+    cached = _cached_config(repo_id)
+    if cached is None:
         raise DpoclinError(f"model {repo_id!r}: not in the Hugging Face cache, cannot fingerprint it "
                            "(download it first, or pass a local directory)")
     return Path(cached).parent
