@@ -98,6 +98,19 @@ class _Clock:
             self.current[key] = self.current.get(key, 0) + n
 
 
+def _reset_peak_rss() -> None:
+    """Reset this process's VmHWM (Linux ``clear_refs`` 5), so the peak read later covers only what follows."""
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+
+
+def _peak_rss_mb() -> float:
+    """VmHWM of this process in MB: the resident-set peak since the last reset (or since start)."""
+    with open("/proc/self/status") as fh:
+        kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    return round(kb / 1024, 1)
+
+
 def _make_callback(clock: _Clock, profile_steps: tuple[int, int] | None, profile_out: Path | None):
     import psutil
     from transformers import TrainerCallback
@@ -113,6 +126,8 @@ def _make_callback(clock: _Clock, profile_steps: tuple[int, int] | None, profile
 
                 self.prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
                 self.prof.__enter__()
+            if step == 1:
+                _reset_peak_rss()  # from here VmHWM is the peak of the training steps alone
             clock.current = {"busy0": _busy_cpu_s(psutil), "cpu0": sum(os.times()[:2]), "t0": time.perf_counter()}
 
         def on_pre_optimizer_step(self, args, state, control, **kw):
@@ -126,6 +141,7 @@ def _make_callback(clock: _Clock, profile_steps: tuple[int, int] | None, profile
             cpu = sum(os.times()[:2]) - cur.pop("cpu0")
             cur["cpu_per_wall"] = cpu / cur["step_s"]
             cur["other_load"] = max(0.0, _busy_cpu_s(psutil) - cur.pop("busy0") - cpu) / cur["step_s"]
+            cur["steps_peak_rss_mb"] = _peak_rss_mb()
             clock.steps.append(cur)
             clock.current = None
             print(f"[child] step {len(clock.steps)}: {cur['step_s']:.2f} s, {cur.get('tokens', 0)} tokens, "
@@ -463,6 +479,7 @@ def summarise(child: dict, steps: int, proc: dict) -> dict:
         "breakdown_median_s": breakdown,
         "other_load_median": round(statistics.median(s.get("other_load", 0.0) for s in measured), 2),
         "quiet_steps": len(quiet), "s_per_step_quiet": round(statistics.median(s["step_s"] for s in quiet), 3) if quiet else None,
+        "steps_peak_rss_mb": max(s.get("steps_peak_rss_mb", 0.0) for s in child["steps"]),
         "step_s_all": [round(s["step_s"], 3) for s in child["steps"]],
         "other_load_all": [round(s.get("other_load", 0.0), 2) for s in child["steps"]],
         "cpu_per_wall_all": [round(s.get("cpu_per_wall", 0.0), 2) for s in child["steps"]],
@@ -586,6 +603,14 @@ def render_markdown(doc: dict) -> str:
             + (f"{x['quiet_steps']}: {x['s_per_step_quiet']:.2f}" if x.get("quiet_steps") else "0: --")
             + f" | {x['cpu_per_wall']:.2f} |")
     lines += ["", "Ratios (targets from the spec):", ""]
+    if all(k in v and v[k].get("steps_peak_rss_mb") for k in ("trl-dpo", "dpoclin-dpo")):
+        peaks = {k: v[k]["steps_peak_rss_mb"] for k in VARIANTS if k in v and v[k].get("steps_peak_rss_mb")}
+        ours, theirs = peaks["dpoclin-dpo"], peaks["trl-dpo"]
+        lines.append(f"- Peak RSS during the training steps (VmHWM reset at the first step: model, data and dpoclin's "
+                     f"one-time reference pass excluded; same pairs, same order): dpoclin `dpo` {ours:,.0f} MB vs TRL DPO "
+                     f"{theirs:,.0f} MB, **{ours / theirs:.2f}x**; "
+                     + ", ".join(f"{LABELS[k]} {p:,.0f} MB" for k, p in peaks.items() if k not in ("dpoclin-dpo", "trl-dpo"))
+                     + ". Whole-process peaks (`peak RSS` column) include loading.")
     if "dpoclin_dpo_over_trl_dpo_step" in r:
         same = v["trl-dpo"].get("tokens_all") == v["dpoclin-dpo"].get("tokens_all")
         lines.append(f"- dpoclin `dpo` / TRL DPO, s/step: **{r['dpoclin_dpo_over_trl_dpo_step']:.2f}x** "
@@ -663,15 +688,15 @@ def render_markdown(doc: dict) -> str:
         "- **Log-probs.** TRL 1.16 patches the model with `add_fused_lm_head`: the LM head runs in tiles inside "
         "`ChunkedLogProbFunction` and never materialises the (sequences x positions x 49,152-vocab) logits; on CPU (no "
         "Triton) it scores every position with plain torch ops, tile by tile, and its backward recomputes each tile's "
-        "LM-head product (on GPU only completion positions are scored). dpoclin uses the same fused head "
-        "(`dpoclin.trainer.fuse_lm_head`), for the policy, reference and KL passes alike; before issue 11 it called the "
-        "model's own forward with `logits_to_keep` and held full-vocabulary logits for every row at the kept positions.",
+        "LM-head product (on GPU only completion positions are scored). dpoclin (`dpoclin.trainer.fuse_lm_head`) sends "
+        "only the completion positions, on every device, through the same `ChunkedLogProbFunction`, for the policy, "
+        "reference and KL passes alike; before issue 11 it called the model's own forward with `logits_to_keep` and "
+        "held full-vocabulary logits for every row from the earliest completion position on.",
         "- **Tokenisation / truncation.** TRL tokenises the conversational rows itself and truncates to 256 keeping the start; "
         "dpoclin cuts the prompt from the left and the completion from the right (at least half the budget for the "
         "completion). Both use the chat template; per-step token counts are in the JSON (`tokens_all`).",
-        "- **Dropout.** TRL's `disable_dropout=True` (its default) sets the LoRA dropout to 0; dpoclin's recipes keep "
-        "`peft.dropout` 0.05 in training: a Bernoulli mask per LoRA module input in every adapter-on forward (the "
-        "no-grad policy KL forward included), `aten::bernoulli_` in the profile.",
+        "- **Dropout.** Off in every training forward for both (TRL's `disable_dropout=True`; dpoclin's "
+        "`training.disable_dropout: true`, the recipes' default since issue 9).",
         "- **Order.** TRL DPO and both dpoclin variants use the Trainer's seeded random sampler (the benchmark sets "
         "`training.group_by_length=false`; the recipes' length grouping would cut padding further), so TRL DPO and dpoclin "
         "`dpo` draw the same pairs in the same order; "

@@ -65,19 +65,65 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
         return iter(get_length_grouped_indices(self.lengths, self.batch_size, generator=generator))
 
 
+VOCAB_TILE = 32_768  # vocabulary columns per LM-head tile (TRL's choice): a tile is tokens x 32k, never the logits
+
+
+def _logit_scale(config) -> float:
+    """The factor a model applies to its logits before any softcap (1.0 for most), looked up as TRL's
+    ``add_fused_lm_head`` does: ``logit_scale``, ``output_multiplier``, ``lm_head_multiplier``, ``logits_scaling``."""
+    for name in ("logit_scale", "output_multiplier", "lm_head_multiplier"):
+        if getattr(config, name, None) is not None:
+            return getattr(config, name)
+    scaling = getattr(config, "logits_scaling", None)
+    if scaling is None:
+        return 1.0
+    return scaling if config.model_type == "hyperclovax" else 1 / scaling
+
+
 def fuse_lm_head(model: torch.nn.Module) -> None:
-    """Give the causal LM under any PEFT wrapper TRL's fused LM head (``add_fused_lm_head``): ``model(...,
-    labels=..., fused_lm_head=True).log_probs`` projects hidden states through the LM head in tiles of 4,096 tokens x
-    32,768 vocabulary entries with an online logsumexp, recomputed in the backward, so no (rows x positions x
-    vocabulary) logits exist in the forward or the backward. It gathers a ZeRO-3/FSDP-sharded head, and keeps the
-    model's own forward (generation) unchanged. A model that already has the head (this call before, or a TRL
-    trainer) keeps it."""
-    from trl.trainer.utils import add_fused_lm_head
+    """Give the causal LM under any PEFT wrapper a log-prob head: ``model(input_ids=..., attention_mask=...,
+    completion_labels=labels)`` returns per-token log p(label) (rows x positions - 1, 0 where the label is -100).
+
+    Only the positions whose next token is labelled go through the LM head (the completion, never the prompt), in
+    TRL's ``ChunkedLogProbFunction``: tiles of 4,096 tokens x 32,768 vocabulary entries with an online logsumexp,
+    recomputed in the backward (Triton on GPU, torch ops elsewhere), so no (rows x positions x vocabulary) logits
+    exist in the forward or the backward. The head runs inside the model's forward, so DDP, FSDP and ZeRO-3 hooks
+    fire as usual; a ZeRO-3 or FSDP-sharded head is gathered for it. Without ``completion_labels`` the forward is the
+    model's own (generation is unchanged). Idempotent.
+    """
+    import functools
+    import types
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    patched = getattr(vars(base).get("forward"), "__func__", None)
-    if getattr(getattr(patched, "__code__", None), "co_name", None) != "_fused_forward":  # TRL's wrapper, renamed by wraps
-        add_fused_lm_head(base)
+    if getattr(base, "_dpoclin_logprob_head", False):
+        return
+    original = base.forward
+    config = base.config.get_text_config()
+    softcap, scale = getattr(config, "final_logit_softcapping", None), _logit_scale(config)
+
+    @functools.wraps(type(base).forward)  # generate() checks its kwargs against the signature
+    def forward(self, *args, completion_labels=None, labels=None, **kwargs):
+        if completion_labels is None:
+            return original(*args, **({"labels": labels} if labels is not None else {}), **kwargs)
+        from torch.distributed.tensor import DTensor
+        from trl.kernels.chunked_logprob import ChunkedLogProbFunction
+        from trl.trainer.utils import maybe_gather_lm_head_ctx
+
+        kwargs["use_cache"] = False
+        hidden = self.base_model(*args, **kwargs).last_hidden_state[:, :-1]  # position t predicts token t + 1
+        head = self.get_output_embeddings()
+        weight, bias = head.weight, head.bias
+        if isinstance(weight, DTensor):  # FSDP2 shards: the whole head for the projection
+            weight, bias = weight.full_tensor(), (bias.full_tensor() if bias is not None else None)
+        targets = completion_labels[:, 1:].to(weight.device)
+        keep = targets != -100
+        with maybe_gather_lm_head_ctx(weight, bias):
+            logps = ChunkedLogProbFunction.apply(hidden.to(weight.device)[keep], weight, bias, targets[keep], 1.0,
+                                                 VOCAB_TILE, softcap, scale, ("log_probs",))[0]
+        return logps.new_zeros(keep.shape).masked_scatter(keep, logps)  # stays connected when nothing is kept
+
+    base.forward = types.MethodType(forward, base)
+    base._dpoclin_logprob_head = True
 
 
 def disable_dropout(model: torch.nn.Module) -> int:
@@ -170,12 +216,12 @@ class PreferenceTrainer(Trainer):
     # -- log-probs ------------------------------------------------------------------------
     @staticmethod
     def _logps(model, batch: dict, prefix: str = "") -> torch.Tensor:
-        """Summed completion log-probs per row, through the fused LM head (:func:`fuse_lm_head`): the same numbers as
-        :func:`dpoclin.losses.sequence_logps` over the logits, without ever holding the logits. Prompt positions are
-        labelled -100 and score 0."""
+        """Summed completion log-probs per row, through the log-prob head (:func:`fuse_lm_head`): the same numbers
+        as :func:`dpoclin.losses.sequence_logps` over the logits, without ever holding the logits; prompt positions
+        are labelled -100 and never reach the LM head."""
         ids, mask, completion = batch[f"{prefix}input_ids"], batch[f"{prefix}attention_mask"], batch[f"{prefix}completion_mask"]
         labels = ids.masked_fill(~completion.bool(), -100)
-        return model(input_ids=ids, attention_mask=mask, labels=labels, fused_lm_head=True).log_probs.sum(-1)
+        return model(input_ids=ids, attention_mask=mask, completion_labels=labels).sum(-1)
 
     @contextlib.contextmanager
     def _reference(self, model):
