@@ -29,7 +29,7 @@ import detector_lofo as lofo  # noqa: E402
 from dpoclin import refusal  # noqa: E402
 
 LAYERS = (8, 16, 24, 30)  # of 30: early, middle, late, last
-ENSEMBLE_LAYER = 16  # the best layer on the real family (see the table)
+ENSEMBLE_LAYER = 16  # the best layer on the real family: chosen on a held-out fold, so the ensemble is optimistic
 MAX_TOKENS = 192  # prompt + the start of the answer: a refusal shows in its first sentences
 C = 0.01  # strong L2: 576 features, a few thousand answers
 FEATURES = HERE / "_work" / "probe_features.npz"

@@ -270,22 +270,29 @@ def weights_fingerprint(name_or_dir: str | Path | None) -> str:
     return hashlib.sha256(f"base\0{base}\nadapter\0{adapter}\n".encode()).hexdigest()
 
 
-def generation_fingerprint(name_or_dir: str | Path | None, *, dtype: str = "auto", backend: str = "auto") -> str:
+def generation_fingerprint(name_or_dir: str | Path | None, *, dtype: str = "auto", backend: str = "auto",
+                           quantized: bool = False) -> str:
     """The cache identity of a model as :func:`load_for_generation` would load it: weights, dtype and backend
-    (the same weights in bfloat16, or under vLLM's kernels, can answer differently)."""
+    (the same weights in bfloat16, or under vLLM's kernels, can answer differently), and whether the weights run
+    quantized (a QLoRA run's 4-bit base in memory answers otherwise than the full-precision files)."""
     from dpoclin.models import resolve_dtype
 
     resolved = resolve_backend(backend)
     device = "cuda" if resolved == "vllm" or _cuda_available() else "cpu"
-    parts = {"weights": weights_fingerprint(name_or_dir), "dtype": str(resolve_dtype(dtype, device)), "backend": resolved}
+    parts = {"weights": weights_fingerprint(name_or_dir), "dtype": str(resolve_dtype(dtype, device)), "backend": resolved,
+             **({"quantized": True} if quantized else {})}
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def loaded_fingerprint(model: PreTrainedModel | VllmModel, name_or_dir: str | Path | None, *, dtype: str = "auto") -> str:
     """:func:`generation_fingerprint` of a model already loaded, under the backend that will actually generate: a
     :class:`VllmModel` is vLLM, anything else (e.g. the post-train evaluation's model in memory) is HF, whatever
-    ``auto`` would pick on this machine."""
-    return generation_fingerprint(name_or_dir, dtype=dtype, backend="vllm" if isinstance(model, VllmModel) else "hf")
+    ``auto`` would pick on this machine; a quantized model in memory (QLoRA's 4-bit base) is told apart."""
+    from dpoclin.models import is_quantized
+
+    if isinstance(model, VllmModel):
+        return generation_fingerprint(name_or_dir, dtype=dtype, backend="vllm")
+    return generation_fingerprint(name_or_dir, dtype=dtype, backend="hf", quantized=is_quantized(model))
 
 
 # ----------------------------------------------------------------------------- cache

@@ -191,7 +191,7 @@ def resolve_model(name_or_path: str | None) -> str:
         if path.suffix.lower() != ".gguf":
             raise DpoclinError(f"{path}: not a model directory or a .gguf file")
         return str(ensure_converted(path))
-    if name_or_path.startswith(("/", ".", "~")) or path.suffix.lower() == ".gguf":
+    if not _is_hub_id(name_or_path):
         raise DpoclinError(f"{path}: no such model directory or file")
     _check_hub_id(name_or_path)
     return name_or_path
@@ -318,5 +318,15 @@ def model_fingerprint(path: str | Path | None) -> str:
             raise pickle_only_error(path, pickles[0].name)
         raise DpoclinError(f"{path}: no *.safetensors weight files to fingerprint")
     for file in [path / "config.json", *weights]:
-        digest.update(f"{file.name}\0{file_sha256(file)}\n".encode())
+        digest.update(f"{file.name}\0{_content_id(file)}\n".encode())
     return digest.hexdigest()
+
+
+def _content_id(file: Path) -> str:
+    """sha256 of a file's bytes; for a Hugging Face cache snapshot file (a link into ``blobs/``) the blob's name,
+    which already is its content hash (sha256 for LFS weights, git's for small files): an 8B model's 16 GB are not
+    read again by every process of every run."""
+    target = file.resolve()
+    if file.is_symlink() and target.parent.name == "blobs":
+        return "blob:" + target.name
+    return file_sha256(file)

@@ -349,6 +349,8 @@ def test_a_loaded_model_s_cache_names_the_backend_that_generates(model, lively_d
     assert gen.generation_fingerprint(lively_dir, dtype="float32", backend="auto") == vllm != hf
     assert gen.loaded_fingerprint(model, lively_dir, dtype="float32") == hf
     assert gen.loaded_fingerprint(gen.VllmModel(object()), lively_dir, dtype="float32") == vllm
+    monkeypatch.setattr(model.config, "quantization_config", {"load_in_4bit": True}, raising=False)
+    assert gen.loaded_fingerprint(model, lively_dir, dtype="float32") != hf  # a QLoRA base in memory is told apart
 
 
 def fake_vllm(monkeypatch, honours_lora: bool):

@@ -98,3 +98,19 @@ def test_gpu_recipe_runs_end_to_end_from_the_hub_cache_on_cpu(recipe, fake_hub, 
     repo_id = load_recipe(recipe).model.name
     assert repo_id in (out / "README.md").read_text()  # the model card names the Hub model, not a cache path
     assert models.model_fingerprint(snapshots[repo_id])  # the snapshot the run fingerprinted is intact
+
+
+def test_a_cache_snapshot_is_fingerprinted_by_its_blob_names_without_reading_the_weights(tmp_path, monkeypatch):
+    """snapshot_download leaves links into blobs/ named by the content's hash: the fingerprint uses those names."""
+    blobs, snapshot = tmp_path / "blobs", tmp_path / "snapshots" / REVISION
+    blobs.mkdir()
+    snapshot.mkdir(parents=True)
+    for name, blob in (("config.json", "a" * 40), ("model.safetensors", "b" * 64)):
+        (blobs / blob).write_bytes(b"x")
+        (snapshot / name).symlink_to(blobs / blob)
+    monkeypatch.setattr(models, "file_sha256", lambda path: pytest.fail(f"read {path}"))
+    first = models.model_fingerprint(snapshot)
+    (snapshot / "model.safetensors").unlink()
+    (blobs / ("c" * 64)).write_bytes(b"x")
+    (snapshot / "model.safetensors").symlink_to(blobs / ("c" * 64))  # another revision's weights
+    assert models.model_fingerprint(snapshot) != first

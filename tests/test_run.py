@@ -250,6 +250,7 @@ def test_after_a_sharded_run_the_evaluation_reloads_the_saved_model_and_answers_
         loaded = []
         monkeypatch.setattr(gen, "load_for_generation", lambda name, **kw: (loaded.append(str(name)), real(name, **kw))[1])
         monkeypatch.setattr(run_module, "_sharded", lambda trainer, s=sharded: s)
+        monkeypatch.setenv("DPOCLIN_CACHE", str(tmp_path / f"cache-{sharded}"))  # no answer may come from the other run
         out = tmp_path / f"run-{sharded}"
         result = invoke(train_args(lively, tiny_data_dir, out, *extra))
         assert result.exit_code == 0, result.output

@@ -659,7 +659,9 @@ def test_fused_log_probs_equal_the_logits_path_in_values_and_gradients(tokenizer
     got.sum().backward()
     assert torch.allclose(got, expected, atol=TOL, rtol=0)
     assert max((p.grad - want[n]).abs().max().item() for n, p in model.named_parameters() if p.requires_grad) <= TOL
-    assert model(input_ids=batch["input_ids"]).logits.shape[-1] == len(tokenizer)  # generation's forward is unchanged
+    with torch.no_grad():  # the model's own forward (generation) is unchanged
+        assert torch.equal(model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits,
+                           logits.detach())
 
 
 def test_no_tensor_as_large_as_the_logits_exists_in_forward_or_backward(tokenizer):

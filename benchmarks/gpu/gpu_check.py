@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -170,20 +171,23 @@ def step_check(dry: bool, steps: int) -> dict:
     cuda = torch.cuda.is_available() and not dry
     device, dtype, length = ("cuda", torch.bfloat16, 1024) if cuda else ("cpu", torch.float32, 128)
     tok = tokenizer()
-    model = random_llama({**LLAMA_8B, **(TINY if dry else {})}, tok, dtype, device)
-    n_params = sum(p.numel() for p in model.parameters())
+    shape = {**LLAMA_8B, **(TINY if dry else {})}
     lora = peft.LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM")
     rows = synthetic_pairs(tok, PAIRS_PER_STEP * steps, length)
     common = dict(per_device_train_batch_size=PAIRS_PER_STEP, max_steps=steps, learning_rate=1e-4, bf16=cuda,
                   gradient_checkpointing=True, report_to="none", save_strategy="no", logging_steps=10_000,
                   use_cpu=not cuda, remove_unused_columns=False, seed=42)
-    results = {"params": n_params, "device": torch.cuda.get_device_name() if cuda else "cpu (dry run)"}
+    results = {"device": torch.cuda.get_device_name() if cuda else "cpu (dry run)"}
     pairs, dropped = fit_pairs(rows, tok, length)
     tokens = statistics.mean(len(p.chosen) + len(p.rejected) for p in pairs) * PAIRS_PER_STEP
     for name in ("dpoclin-kto-dpo", "trl-dpo"):
         clock, out = StepClock(cuda), tempfile.mkdtemp(prefix=f"gpu-{name}-")
+        gc.collect()  # nothing of the previous trainer may count in this one's peak
         if cuda:
+            torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()
+        model = random_llama(shape, tok, dtype, device)  # a fresh copy each (same seed): no patch or hook carried over
+        results["params"] = sum(p.numel() for p in model.parameters())
         if name == "dpoclin-kto-dpo":
             policy = peft.get_peft_model(model, lora)
             trainer = PreferenceTrainer(model=policy, args=transformers.TrainingArguments(out, **common),
@@ -201,11 +205,9 @@ def step_check(dry: bool, steps: int) -> dict:
         peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else None
         results[name] = {"s_per_step": round(s_step, 3), "steps": len(clock.times), "tokens_per_step": round(tokens),
                          "tokens_per_s": round(tokens / s_step, 1), "peak_gib": None if peak is None else round(peak, 2),
-                         "model_tflops_per_s": round(6 * n_params * tokens / s_step / 1e12, 2)}
-        model = (trainer.model.unload() if hasattr(trainer.model, "unload") else model)  # the bare base for the next
-        del trainer
-        if cuda:
-            torch.cuda.empty_cache()
+                         "model_tflops_per_s": round(6 * results["params"] * tokens / s_step / 1e12, 2)}
+        del trainer, model
+        policy = None
     results["dropped_pairs"] = dropped
     results["matmul_tflops"] = matmul_tflops() if cuda else None
     return results
