@@ -97,14 +97,16 @@ def fuse_lm_head(model: torch.nn.Module) -> None:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     if getattr(base, "_dpoclin_logprob_head", False):
         return
-    original = base.forward
+    # The forward being wrapped lives on the instance, not in the closure: a deep copy of the model then calls its
+    # own weights' forward, never the original's
+    base._dpoclin_inner_forward = base.forward
     config = base.config.get_text_config()
     softcap, scale = getattr(config, "final_logit_softcapping", None), _logit_scale(config)
 
     @functools.wraps(type(base).forward)  # generate() checks its kwargs against the signature
     def forward(self, *args, completion_labels=None, labels=None, **kwargs):
         if completion_labels is None:
-            return original(*args, **({"labels": labels} if labels is not None else {}), **kwargs)
+            return self._dpoclin_inner_forward(*args, **({"labels": labels} if labels is not None else {}), **kwargs)
         from torch.distributed.tensor import DTensor
         from trl.kernels.chunked_logprob import ChunkedLogProbFunction
         from trl.trainer.utils import maybe_gather_lm_head_ctx

@@ -676,3 +676,17 @@ def test_no_tensor_as_large_as_the_logits_exists_in_forward_or_backward(tokenize
         PreferenceTrainer._logps(model, batch).sum().backward()
     # the fused head's tile is (tokens) x 32,768 vocabulary columns, against the 49,152-column logits
     assert seen.largest <= rows * (positions - 1) * 32768 < logits_numel, (seen.largest, logits_numel)
+
+
+def test_a_deep_copy_of_a_model_with_the_head_answers_with_its_own_weights(tokenizer):
+    from dpoclin.trainer import fuse_lm_head
+
+    model = tiny_llama(tokenizer)
+    fuse_lm_head(model)
+    twin = copy.deepcopy(model)
+    perturb_(twin.parameters(), 0.05)
+    ids = torch.tensor([[5, 6, 7, 8]])
+    with torch.no_grad():
+        assert not torch.allclose(twin(input_ids=ids).logits, model(input_ids=ids).logits)
+        fresh = copy.deepcopy(twin)
+        assert torch.equal(fresh(input_ids=ids).logits, twin(input_ids=ids).logits)
