@@ -81,14 +81,22 @@ def generate_answers(model, tokenizer, fingerprint: str, prompts: Sequence[EvalP
         return generate(model, tokenizer, prompts, settings, cache=cache, progress=bar)
 
 
-def answers_of(name: str, role: str, prompts: list[EvalPrompt], req: EvalRequest) -> Answers:
-    """Load ``name``, answer every prompt, free the model."""
+def load_and_answer(name, prompts: Sequence[EvalPrompt], settings: GenerationSettings, description: str, *,
+                    dtype: str = "auto", trust_remote_code: bool = False, backend: str = "auto") -> list[str]:
+    """Load ``name``, answer every prompt through the response cache, free the model."""
     from dpoclin.generation import load_for_generation, loaded_fingerprint
 
-    model, tokenizer = load_for_generation(name, dtype=req.dtype, trust_remote_code=req.trust_remote_code)
-    fingerprint = loaded_fingerprint(model, name, dtype=req.dtype)
-    responses = generate_answers(model, tokenizer, fingerprint, prompts, req.settings, f"{role}: generating")
+    model, tokenizer = load_for_generation(name, dtype=dtype, trust_remote_code=trust_remote_code, backend=backend)
+    responses = generate_answers(model, tokenizer, loaded_fingerprint(model, name, dtype=dtype), prompts, settings,
+                                 description)
     del model
+    return responses
+
+
+def answers_of(name: str, role: str, prompts: list[EvalPrompt], req: EvalRequest) -> Answers:
+    """Load ``name``, answer every prompt, free the model."""
+    responses = load_and_answer(name, prompts, req.settings, f"{role}: generating", dtype=req.dtype,
+                                trust_remote_code=req.trust_remote_code)
     return Answers(role, name, prompts, responses)
 
 

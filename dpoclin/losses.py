@@ -20,7 +20,8 @@ KL_BATCH_HINT = "KTO needs >= 2 examples from different tasks per micro-batch fo
 
 
 def sequence_logps(logits: Tensor, labels: Tensor, loss_mask: Tensor) -> tuple[Tensor, Tensor]:
-    """Summed log p(labels) per sequence and its token count, for a causal LM.
+    """Summed log p(labels) per sequence and its token count, for a causal LM, from full logits: the definition the
+    trainer's log-prob head (``trainer.fuse_lm_head``, which never builds the logits) is tested against.
 
     Position t of ``logits`` predicts token t+1, so logits drop their last position and labels and
     mask their first, as TRL's fused LM head does (``labels[:, 1:]``, masked positions score 0).

@@ -461,18 +461,14 @@ def _answers_reloaded(recipe: Recipe, out: Path, prompts, settings) -> tuple[lis
     most of a GPU the training process still holds)."""
     from transformers.integrations.deepspeed import unset_hf_deepspeed_config
 
-    from dpoclin.eval_refusals import generate_answers
-    from dpoclin.generation import load_for_generation, loaded_fingerprint
+    from dpoclin.eval_refusals import load_and_answer
 
     unset_hf_deepspeed_config()  # else from_pretrained would zero.Init on this rank alone, a collective that hangs
-    answers = []
-    for name, role in ((out, "tuned"), (recipe.model.name, "reference")):
-        model, tokenizer = load_for_generation(name, dtype=recipe.model.dtype, trust_remote_code=recipe.model.trust_remote_code,
-                                               backend="hf")
-        answers.append(generate_answers(model, tokenizer, loaded_fingerprint(model, name, dtype=recipe.model.dtype), prompts,
-                                        settings, f"{role}: generating (reloaded)"))
-        del model
-    return answers[0], answers[1]
+    m = recipe.model
+    tuned, base = (load_and_answer(name, prompts, settings, f"{role}: generating (reloaded)", dtype=m.dtype,
+                                   trust_remote_code=m.trust_remote_code, backend="hf")
+                   for name, role in ((out, "tuned"), (m.name, "reference")))
+    return tuned, base
 
 
 @contextlib.contextmanager
